@@ -1,0 +1,47 @@
+/*
+ * px_int.h - what the files of the POSIX platform layer (posix/) share and
+ * nothing else may see: the handle layouts, the native-status recorder and
+ * the shutdown flag.  Never included from src/.
+ * Limits: none of its own.  Privilege: none; declarations only.
+ */
+#ifndef PX_INT_H
+#define PX_INT_H
+
+#include "pl.h"
+
+/* An open directory: an O_DIRECTORY descriptor, and the path it was opened
+ * by (for messages only; never used to reach a file). */
+struct pl_dir {
+    int fd;
+    char *path;
+};
+
+/* Kinds of native status kept by px_err.c. */
+#define PX_NAT_NONE  0
+#define PX_NAT_ERRNO 1   /* an errno value */
+#define PX_NAT_GAI   2   /* a getaddrinfo/getnameinfo EAI_* code */
+#define PX_NAT_PAM   3   /* a PAM return code */
+
+/* Record errno value err as this thread's native status and return the
+ * PL_E* code that stands for it (PL_ERR when no better code exists). */
+int px_fail(int err);
+
+/* The PL_E* code for errno value err, without recording anything. */
+int px_errno_map(int err);
+
+/* Record a non-errno native status (PX_NAT_GAI, PX_NAT_PAM) and return
+ * `status` unchanged, so that failures read "return px_native(...)". */
+int px_native(int kind, int code, int status);
+
+/* Create the thread-local key of the native status.  Idempotent and
+ * thread safe; pl_init calls it, px_fail also calls it lazily. */
+int px_err_init(void);
+
+/* Overwrite n bytes at p in a way the compiler may not remove (secrets). */
+void px_wipe(void *p, size_t n);
+
+/* Nonzero once a termination request (SIGTERM/SIGINT) has arrived.  Sticky:
+ * pl_events_take does not clear it, so every sleeping thread sees it. */
+int px_shutdown_pending(void);
+
+#endif

@@ -1,0 +1,153 @@
+/*
+ * cf_keys.c - the registry: every configuration key newmail knows, with
+ * its type, defaults, bounds and one line of documentation.  `newmail
+ * config keys --markdown` prints this table as doc/config-reference.md.
+ *
+ * Two defaults per key: `def` applies when a configuration file is used
+ * (a service without a listen key is off, paths must be written out), and
+ * `def_emb` applies when there is no file at all, so that a first run
+ * works on unprivileged loopback ports with data in ./newmail-data.
+ * To add a key, add a row; the unit tests check that every default passes
+ * its own checker and that names are valid and unique.
+ * Limits: key names are at most CF_KEY_MAX characters.
+ * Privilege: none; constant data.
+ */
+#include <string.h>
+#include "cf_int.h"
+
+#define NO_ENUM NULL
+#define NONE 0, 0, NULL
+
+const cf_key cf_keys[] = {
+    /* --- identity --- */
+    { "hostname", CF_T_STR, "", "localhost", NO_ENUM, NONE,
+      "Name the server gives itself in greetings, Received headers and "
+      "APOP challenges; empty: the system's host name." },
+    { "domains", CF_T_LIST, "", "localhost", NO_ENUM, NONE,
+      "Local mail domains, in addition to the virtual domains of the "
+      "store." },
+
+    /* --- listeners: empty means the service is off --- */
+    { "pop3.listen", CF_T_ADDRS, "", "127.0.0.1:2110", NO_ENUM, NONE,
+      "POP3 listeners (RFC 1939, STLS), ADDRESS:PORT, comma separated; "
+      "empty: off." },
+    { "pop3s.listen", CF_T_ADDRS, "", "127.0.0.1:2995", NO_ENUM, NONE,
+      "POP3 over implicit TLS (RFC 8314); needs tls.cert and tls.key; "
+      "empty: off." },
+    { "smtp.listen", CF_T_ADDRS, "", "127.0.0.1:2525", NO_ENUM, NONE,
+      "SMTP listeners for incoming mail (RFC 5321); empty: off." },
+    { "submission.listen", CF_T_ADDRS, "", "127.0.0.1:2587", NO_ENUM, NONE,
+      "Message submission listeners (RFC 6409, AUTH required); "
+      "empty: off." },
+    { "submissions.listen", CF_T_ADDRS, "", NULL, NO_ENUM, NONE,
+      "Submission over implicit TLS (RFC 8314); needs tls.cert and "
+      "tls.key; empty: off." },
+    { "lmtp.listen", CF_T_ADDRS, "", NULL, NO_ENUM, NONE,
+      "LMTP listeners (RFC 2033) for delivery from another mail "
+      "server; empty: off." },
+
+    /* --- TLS --- */
+    { "tls.cert", CF_T_STR, "", "newmail-data/tls/cert.pem", NO_ENUM, NONE,
+      "PEM file with the server certificate and its chain." },
+    { "tls.key", CF_T_STR, "", "newmail-data/tls/key.pem", NO_ENUM, NONE,
+      "PEM file with the private key of tls.cert." },
+
+    /* --- store --- */
+    { "store.root", CF_T_STR, "", "newmail-data/store", NO_ENUM, NONE,
+      "Directory of the mail store (a path, or an OpenVMS "
+      "device:[directory]); required when a service listens." },
+    { "store.compress", CF_T_BOOL, "no", NULL, NO_ENUM, NONE,
+      "Compress message files at rest with zlib; sizes shown to clients "
+      "do not change." },
+    { "store.compress_threshold", CF_T_SIZE, "16K", NULL, NO_ENUM,
+      0, 1024L * 1024L * 1024L, "bytes",
+      "With store.compress, compress only messages at least this large." },
+
+    /* --- logging --- */
+    { "log.level", CF_T_ENUM, "info", NULL, "error|warn|notice|info|debug",
+      NONE,
+      "Most verbose level that is logged." },
+    { "log.syslog", CF_T_BOOL, "yes", "no", NO_ENUM, NONE,
+      "Log to syslog (POSIX) or the system log (OpenVMS); no: standard "
+      "error." },
+    { "log.file", CF_T_STR, "", NULL, NO_ENUM, NONE,
+      "Also append log lines to this file; empty: no file." },
+
+    /* --- process --- */
+    { "service.user", CF_T_STR, "newmail", "", NO_ENUM, NONE,
+      "Account the server runs as once its ports are bound; empty: keep "
+      "the identity it was started with." },
+
+    /* --- POP3, with the meanings of the OpenVMS TCPIP$POP_* logicals --- */
+    { "pop3.leave_in_newmail", CF_T_BOOL, "no", NULL, NO_ENUM, NONE,
+      "At QUIT, leave retrieved messages in NEWMAIL instead of moving "
+      "them to MAIL (OpenVMS LEAVE_IN_NEWMAIL)." },
+    { "pop3.use_mail_folder", CF_T_BOOL, "no", NULL, NO_ENUM, NONE,
+      "Move all mail from NEWMAIL to MAIL and serve the MAIL folder "
+      "(OpenVMS USE_MAIL_FOLDER)." },
+    { "pop3.message_maximum", CF_T_INT, "0", NULL, NO_ENUM,
+      0, 65535, "messages",
+      "Offer at most this many messages per session; 0: no limit "
+      "(OpenVMS MESSAGE_MAXIMUM)." },
+    /* RFC 1939 section 3: the autologout timer is at least 10 minutes;
+     * the maximum keeps the timeout in milliseconds inside a pl_i32. */
+    { "pop3.idle_timeout", CF_T_DUR, "600", NULL, NO_ENUM,
+      600, 2147483L, "s",
+      "Close a session that sends nothing for this long; at least 10 "
+      "minutes, as RFC 1939 asks (OpenVMS LINK_IDLE_TIMEOUT)." },
+    { "pop3.disuserpass", CF_T_BOOL, "no", NULL, NO_ENUM, NONE,
+      "Refuse USER/PASS; clients must use APOP or AUTH "
+      "(OpenVMS DISUSERPASS)." },
+    /* 15 is the OpenVMS server's default thread count. */
+    { "pop3.maximum_threads", CF_T_INT, "15", NULL, NO_ENUM,
+      1, 10000, "sessions",
+      "Most POP3 sessions served at once by the daemon, one thread each "
+      "(OpenVMS MAXIMUM_THREADS)." },
+    { "pop3.security", CF_T_ENUM, "secure", NULL, "secure|friendly", NONE,
+      "secure: one reply for an unknown user and a wrong password; "
+      "friendly: say which (OpenVMS SECURITY)." },
+    /* Two attempts per connection, as the OpenVMS server allowed. */
+    { "pop3.max_login_failures", CF_T_INT, "2", NULL, NO_ENUM,
+      1, 100, "failures",
+      "Failed logins allowed on one connection before it is closed." },
+    /* RFC 2595 and DESIGN: a password must not cross the wire in clear
+     * unless the administrator says so; APOP and challenge mechanisms are
+     * never plaintext. */
+    { "pop3.plaintext_auth", CF_T_ENUM, "tls", NULL, "tls|always|never",
+      NONE,
+      "When USER/PASS, AUTH PLAIN and AUTH LOGIN are offered: tls (only "
+      "after STLS or on POP3S), always, or never." },
+    /* Dovecot closes after 20 unknown commands; a client that errs that
+     * often is broken or probing. */
+    { "pop3.bad_command_limit", CF_T_INT, "20", NULL, NO_ENUM,
+      1, 1000, "commands",
+      "Unknown, misplaced or malformed commands allowed on one connection; "
+      "the next one closes it." },
+    { "pop3.login_delay", CF_T_DUR, "0", NULL, NO_ENUM, 0, 86400L, "s",
+      "Least time between two logins of one account, announced as "
+      "LOGIN-DELAY and enforced with -ERR [LOGIN-DELAY]; 0: none." },
+    { "pop3.auth_penalty", CF_T_BOOL, "yes", NULL, NO_ENUM, NONE,
+      "Delay authentication from a source after its failures (2 s, "
+      "doubling to 15 s; a success clears it)." },
+    /* Long enough for a slow client on a slow link; short enough that a
+     * stalled handshake cannot hold a session slot (attack B8). */
+    { "pop3.tls_handshake_timeout", CF_T_DUR, "60", NULL, NO_ENUM,
+      1, 3600, "s",
+      "Longest time a TLS handshake (STLS or POP3S) may take." },
+    { "pop3.trace", CF_T_BOOL, "no", NULL, NO_ENUM, NONE,
+      "Log every POP3 command and reply status line (passwords, APOP "
+      "digests and SASL data are replaced by ****)." }
+};
+
+const int cf_nkeys = (int)(sizeof cf_keys / sizeof cf_keys[0]);
+
+int cf_key_index(const char *name)
+{
+    int i;
+
+    for (i = 0; i < cf_nkeys; i++) {
+        if (strcmp(cf_keys[i].name, name) == 0)
+            return i;
+    }
+    return -1;
+}
