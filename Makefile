@@ -27,7 +27,7 @@ WARN     = -std=c99 -pedantic -Wall -Wextra -Werror -Wvla \
            -fno-common
 CPPFLAGS_ALL = -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
            -Iplatform -Iposix -Isrc/util -Isrc/net -Isrc/conf -Isrc/cli \
-           -Isrc/store -Isrc/auth -Isrc/msg -Isrc/pop3 -Isrc/smtp
+           -Isrc/store -Isrc/auth -Isrc/msg -Isrc/pop3 -Isrc/smtp -Isrc/srv
 OPT      ?= -O2 -g
 EXTRA_CFLAGS ?=
 EXTRA_LDFLAGS ?=
@@ -56,30 +56,41 @@ VMS_SRCS      = vms/vms_init.c vms/vms_err.c vms/vms_fs.c vms/vms_lock.c \
                 vms/vms_thread.c vms/vms_proc.c vms/vms_user.c vms/vms_priv.c
 UTIL_SRCS     = src/util/ut_str.c src/util/ut_buf.c src/util/ut_code.c \
                 src/util/ut_log.c src/util/ut_date.c
-NET_SRCS      = src/net/lr_read.c
+NET_SRCS      = src/net/lr_read.c src/net/tl_tls.c src/net/nt_conn.c
 CONF_SRCS     = src/conf/cf_value.c src/conf/cf_keys.c src/conf/cf_parse.c
-CLI_SRCS      = src/cli/cl_cmd.c src/cli/cl_config.c
+CLI_SRCS      = src/cli/cl_cmd.c src/cli/cl_config.c src/cli/cl_user.c \
+                src/cli/cl_domain.c src/cli/cl_deliver.c src/cli/cl_store.c \
+                src/cli/cl_mbox.c src/cli/cl_serve.c
 STORE_SRCS    = src/store/st_name.c src/store/st_index.c src/store/st_zlib.c \
                 src/store/st_deliver.c src/store/st_folder.c src/store/st_lock.c \
                 src/store/st_recover.c
 AUTH_SRCS     = src/auth/au_name.c src/auth/au_rec.c src/auth/au_file.c \
                 src/auth/au_db.c src/auth/au_domain.c src/auth/au_quota.c \
-                src/auth/au_cred.c
+                src/auth/au_cred.c src/auth/au_sasl.c
 MSG_SRCS      =
-POP3_SRCS     =
-SMTP_SRCS     =
+POP3_SRCS     = src/pop3/p3_cmd.c src/pop3/p3_capa.c src/pop3/p3_auth.c \
+                src/pop3/p3_trans.c src/pop3/p3_session.c
+SMTP_SRCS     = src/smtp/sm_addr.c src/smtp/sm_param.c src/smtp/sm_data.c \
+                src/smtp/sm_cmd.c src/smtp/sm_auth.c src/smtp/sm_session.c
+SRV_SRCS      = src/srv/sv_penalty.c src/srv/sv_limit.c src/srv/sv_listen.c \
+                src/srv/sv_setup.c src/srv/sv_daemon.c src/srv/sv_pop3.c \
+                src/srv/sv_smtp.c
 MAIN_SRCS     = src/cli/nm_main.c
 
 # Portable core plus the POSIX layer: everything but main().
 CORE_SRCS  = $(PLATFORM_SRCS) $(RAND_SRCS) $(POSIX_SRCS) $(UTIL_SRCS) \
              $(NET_SRCS) $(CONF_SRCS) $(STORE_SRCS) $(AUTH_SRCS) \
-             $(MSG_SRCS) $(POP3_SRCS) $(SMTP_SRCS) $(CLI_SRCS)
+             $(MSG_SRCS) $(POP3_SRCS) $(SMTP_SRCS) $(SRV_SRCS) $(CLI_SRCS)
 
 # Unit tests; the 32-bit build runs every one of them too.
 TEST_MAIN     = tests/unit/t_main.c
 TEST_SRCS     = tests/unit/t_feed.c tests/unit/t_util.c tests/unit/t_lr.c \
                 tests/unit/t_cf.c tests/unit/t_posix.c tests/unit/t_rand.c \
-                tests/unit/t_auth.c tests/unit/t_store.c
+                tests/unit/t_auth.c tests/unit/t_store.c tests/unit/t_tls.c \
+                tests/unit/t_sasl.c tests/unit/t_srv.c tests/unit/t_pop3.c \
+                tests/unit/t_smtp.c
+# Test and measuring programs with a main() of their own.
+BENCH_SRCS    = tests/tools/st_bench.c tests/tools/t_stmove.c
 
 # --- objects ---------------------------------------------------------------
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
@@ -141,6 +152,10 @@ $(BUILD)/obj/%.o: %.c
 
 tests: $(BUILD)/newmail-tests
 
+# A program of BENCH_SRCS: its object plus the core.
+$(BUILD)/st_bench $(BUILD)/t_stmove: $(BUILD)/%: $(BUILD)/obj/tests/tools/%.o $(CORE_OBJS)
+	$(CC) $(OPT) $(EXTRA_CFLAGS) -o $@ $^ $(LIBS_ALL) $(EXTRA_LDFLAGS)
+
 # --- tests -------------------------------------------------------------------
 unit: $(BUILD)/newmail-tests
 	@mkdir -p $(BUILD)
@@ -153,7 +168,7 @@ unit: $(BUILD)/newmail-tests
 # Every tests/integration/t_*.sh, run with NEWMAIL=<the program> and the
 # program as first argument.  NEWMAIL_BIN overrides the program (asan).
 NEWMAIL_BIN ?= $(BUILD)/newmail
-integration: $(NEWMAIL_BIN)
+integration: $(NEWMAIL_BIN) $(BUILD)/t_stmove
 	@set -- tests/integration/t_*.sh; [ -f "$$1" ] || \
 	 { echo "integration: FAIL no tests/integration/t_*.sh"; exit 1; }; \
 	 n=0; for t in "$$@"; do n=$$((n+1)); echo "== $$t"; \

@@ -65,25 +65,35 @@ $ vms_srcs = "[.vms]vms_init.c,[.vms]vms_err.c,[.vms]vms_fs.c,[.vms]vms_lock.c,"
              "[.vms]vms_thread.c,[.vms]vms_proc.c,[.vms]vms_user.c,[.vms]vms_priv.c"
 $ util_srcs = "[.src.util]ut_str.c,[.src.util]ut_buf.c,[.src.util]ut_code.c," + -
               "[.src.util]ut_log.c,[.src.util]ut_date.c"
-$ net_srcs = "[.src.net]lr_read.c"
+$ net_srcs = "[.src.net]lr_read.c,[.src.net]tl_tls.c,[.src.net]nt_conn.c"
 $ conf_srcs = "[.src.conf]cf_value.c,[.src.conf]cf_keys.c,[.src.conf]cf_parse.c"
-$ cli_srcs = "[.src.cli]cl_cmd.c,[.src.cli]cl_config.c"
+$ cli_srcs = "[.src.cli]cl_cmd.c,[.src.cli]cl_config.c,[.src.cli]cl_user.c," + -
+             "[.src.cli]cl_domain.c,[.src.cli]cl_deliver.c,[.src.cli]cl_store.c," + -
+             "[.src.cli]cl_mbox.c,[.src.cli]cl_serve.c"
 $ store_srcs = "[.src.store]st_name.c,[.src.store]st_index.c,[.src.store]st_zlib.c," + -
                "[.src.store]st_deliver.c,[.src.store]st_folder.c,[.src.store]st_lock.c," + -
                "[.src.store]st_recover.c"
 $ auth_srcs = "[.src.auth]au_name.c,[.src.auth]au_rec.c,[.src.auth]au_file.c," + -
               "[.src.auth]au_db.c,[.src.auth]au_domain.c,[.src.auth]au_quota.c," + -
-              "[.src.auth]au_cred.c"
+              "[.src.auth]au_cred.c,[.src.auth]au_sasl.c"
 $ msg_srcs = ""
-$ pop3_srcs = ""
-$ smtp_srcs = ""
+$ pop3_srcs = "[.src.pop3]p3_cmd.c,[.src.pop3]p3_capa.c,[.src.pop3]p3_auth.c," + -
+              "[.src.pop3]p3_trans.c,[.src.pop3]p3_session.c"
+$ smtp_srcs = "[.src.smtp]sm_addr.c,[.src.smtp]sm_param.c,[.src.smtp]sm_data.c," + -
+              "[.src.smtp]sm_cmd.c,[.src.smtp]sm_auth.c,[.src.smtp]sm_session.c"
+$ srv_srcs = "[.src.srv]sv_penalty.c,[.src.srv]sv_limit.c,[.src.srv]sv_listen.c," + -
+             "[.src.srv]sv_setup.c,[.src.srv]sv_daemon.c,[.src.srv]sv_pop3.c," + -
+             "[.src.srv]sv_smtp.c"
 $ main_srcs = "[.src.cli]nm_main.c"
 $ test_main = "[.tests.unit]t_main.c"
 $ test_srcs = "[.tests.unit]t_feed.c,[.tests.unit]t_util.c,[.tests.unit]t_lr.c," + -
               "[.tests.unit]t_cf.c,[.tests.unit]t_posix.c,[.tests.unit]t_rand.c," + -
-              "[.tests.unit]t_auth.c,[.tests.unit]t_store.c"
+              "[.tests.unit]t_auth.c,[.tests.unit]t_store.c,[.tests.unit]t_tls.c," + -
+              "[.tests.unit]t_sasl.c,[.tests.unit]t_srv.c,[.tests.unit]t_pop3.c," + -
+              "[.tests.unit]t_smtp.c"
+$ bench_srcs = "[.tests.tools]st_bench.c,[.tests.tools]t_stmove.c"
 $ core_groups = "platform_srcs,rand_srcs,vms_srcs,util_srcs,net_srcs,conf_srcs," + -
-                "store_srcs,auth_srcs,msg_srcs,pop3_srcs,smtp_srcs,cli_srcs"
+                "store_srcs,auth_srcs,msg_srcs,pop3_srcs,smtp_srcs,srv_srcs,cli_srcs"
 $ test_groups = "test_main,test_srcs"
 $! END GROUPS
 $!
@@ -99,7 +109,7 @@ $   ldbg = "/DEBUG"
 $ endif
 $ cdefs = "_POSIX_EXIT=1,_LARGEFILE=1,_USE_STD_STAT=1,__NEW_STARLET=1,PL_VMS=1"
 $ cincs = "[.platform],[.vms],[.src.util],[.src.net],[.src.conf],[.src.cli]," + -
-          "[.src.store],[.src.auth],[.src.msg],[.src.pop3],[.src.smtp]," + -
+          "[.src.store],[.src.auth],[.src.msg],[.src.pop3],[.src.smtp],[.src.srv]," + -
           "[.tests.unit],NEWMAIL_ZLIB_INC:"
 $ cquals = "/NAMES=(AS_IS,SHORTENED)/PREFIX_LIBRARY_ENTRIES=ALL_ENTRIES" + -
            "/EXTERN_MODEL=STRICT_REFDEF/FLOAT=IEEE_FLOAT" + -

@@ -8,7 +8,7 @@
  *    each maps reversibly to an ODS-2 simple name (au_name_map_user,
  *    au_name_map_domain), which is the only way a client's name ever
  *    reaches a file name.  Bare names take the database's default domain.
- *  - Storage: ACCOUNTS/<DOMAIN>/<USER>.ACC under the store root, one small
+ *  - Storage: _ACCOUNTS/<DOMAIN>/<USER>.ACC under the store root, one small
  *    text file per account (doc/accounts-format.md), so a lookup costs two
  *    directory opens and one open+read however many accounts exist.
  *    Every rewrite is crash-safe: <USER>.TMP written, synced, put in place
@@ -182,7 +182,12 @@ int au_rec_parse(const char *buf, size_t len, au_account *a,
 
 typedef struct au_db au_db;
 
-/* Open the account database below the store root (ACCOUNTS; created with
+/* The accounts directory below the store root.  The leading "_A" can never
+ * be a mapped domain name (the store's escapes are __ _D _H _P _X), so a
+ * virtual domain called "accounts" cannot collide with it. */
+#define AU_ACCOUNTS_DIR "_ACCOUNTS"
+
+/* Open the account database below the store root (AU_ACCOUNTS_DIR; created with
  * PL_DIR_CREATE in flags).  Reads the default domain if one is set. */
 int au_db_open(pl_dir *root, int flags, au_db **out);
 void au_db_close(au_db *db);
@@ -252,7 +257,7 @@ int au_domain_exists(au_db *db, const char *domain);
 int au_domain_list(au_db *db, au_name_cb cb, void *ctx);
 
 /* Set ("" clears) the default domain for bare names; it must exist.
- * Stored crash-safely in ACCOUNTS/DEFAULT.DOM. */
+ * Stored crash-safely in _ACCOUNTS/DEFAULT.DOM. */
 int au_domain_set_default(au_db *db, const char *domain);
 
 /* --- quota (au_quota.c) -------------------------------------------- */

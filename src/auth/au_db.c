@@ -1,6 +1,6 @@
 /*
  * au_db.c - the account database: one record file per account,
- * ACCOUNTS/<DOMAIN>/<USER>.ACC below the store root.
+ * _ACCOUNTS/<DOMAIN>/<USER>.ACC below the store root.
  *
  * Why one file per account: a lookup is two directory opens and one
  * open+read whatever the number of accounts (100,000 accounts cost no
@@ -13,7 +13,7 @@
  * Limits: AU_REC_MAX per record; a writer waits AU_LOCK_MS for the lock.
  * Lock files stay after au_db_del: removing a lock file another process
  * is waiting on would let two writers hold "the" lock on different files.
- * Privilege: runs as the service account, which owns ACCOUNTS.
+ * Privilege: runs as the service account, which owns _ACCOUNTS.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,7 +25,7 @@
 #define AU_DEF_FILE "DEFAULT.DOM"
 #define AU_DEF_MAGIC "newmail-default-domain 1\n"
 
-/* Read ACCOUNTS/DEFAULT.DOM: the magic line, "domain=NAME" and the crc
+/* Read _ACCOUNTS/DEFAULT.DOM: the magic line, "domain=NAME" and the crc
  * line as in account records.  Missing means no default domain. */
 static int au_def_load(au_db *db)
 {
@@ -104,7 +104,7 @@ int au_db_open(pl_dir *root, int flags, au_db **out)
     db = (au_db *)calloc(1, sizeof *db);
     if (db == NULL)
         return PL_ENOMEM;
-    rc = pl_dir_open(root, "ACCOUNTS", flags & PL_DIR_CREATE, &db->acc);
+    rc = pl_dir_open(root, AU_ACCOUNTS_DIR, flags & PL_DIR_CREATE, &db->acc);
     if (rc == PL_OK)
         rc = au_def_load(db);
     if (rc != PL_OK) {

@@ -1,14 +1,14 @@
 /*
- * au_domain.c - virtual domains: ACCOUNTS/<DOMAIN> directories, and the
+ * au_domain.c - virtual domains: _ACCOUNTS/<DOMAIN> directories, and the
  * default domain that bare user names belong to.
  *
- * A domain is its directory: it exists when ACCOUNTS holds a directory
+ * A domain is its directory: it exists when _ACCOUNTS holds a directory
  * whose name unmaps to a valid domain (au_name.c), so listing needs no
  * extra file and a crash while adding leaves either no domain or an
  * empty one.  Deleting refuses a domain that still holds accounts; the
  * lock files and temporaries it may hold are not accounts and go with it.
  * Limits: domain names whose mapped form fits PL_NAME_MAX (about 39).
- * Privilege: runs as the service account, which owns ACCOUNTS.
+ * Privilege: runs as the service account, which owns _ACCOUNTS.
  */
 #include <stdlib.h>
 #include <string.h>

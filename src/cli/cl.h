@@ -28,6 +28,7 @@
 #define CL_EX_USAGE      64   /* command used wrongly */
 #define CL_EX_DATAERR    65   /* input data was bad */
 #define CL_EX_NOINPUT    66   /* an input file is missing or unreadable */
+#define CL_EX_NOUSER     67   /* addressee unknown (deliver) */
 #define CL_EX_UNAVAILABLE 69  /* a service is unavailable */
 #define CL_EX_SOFTWARE   70   /* internal error */
 #define CL_EX_CANTCREAT  73   /* an output file cannot be created */
@@ -60,6 +61,10 @@ typedef struct cl_cmd {
  * (cl_config.c); each table ends with a row whose name is NULL. */
 extern const cl_cmd cl_commands[];
 extern const cl_cmd cl_config_cmds[];
+
+/* `newmail serve` and `newmail pop3d` (cl_serve.c). */
+int cl_serve_run(cl_ctx *ctx, int argc, char **argv);
+int cl_pop3d_run(cl_ctx *ctx, int argc, char **argv);
 
 /* Run the command named by argv[0] (the first word after the global
  * options) with its arguments; argc may be 0 (a usage error).  Handles
@@ -99,6 +104,11 @@ extern const cl_cmd cl_store_cmds[];   /* newmail store check|...     */
 /* newmail deliver ADDRESS: one message on standard input into NEWMAIL;
  * sysexits status (0 delivered, 67 unknown, 75 try later, ...). */
 int cl_deliver_run(cl_ctx *ctx, int argc, char **argv);
+
+/* Messages and CRLF octets in every folder of an open mailbox (the quota
+ * usage; WASTEBASKET included).  PL_OK or a store error. */
+struct st_mbox;
+int cl_mbox_usage(struct st_mbox *mb, pl_u32 *count, pl_u64 *octets);
 
 /* newmail import ADDRESS FILE... / newmail export ADDRESS FOLDER FILE. */
 int cl_import_run(cl_ctx *ctx, int argc, char **argv);

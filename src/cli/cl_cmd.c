@@ -28,6 +28,99 @@ const cl_cmd cl_commands[] = {
       "[COMMAND [SUBCOMMAND]]",
       "Print the help of the named command, or of newmail itself.\n",
       help_run, NULL },
+    { "user", "manage popstore accounts",
+      "COMMAND [ARGS]",
+      "Add, delete, list, show and change popstore accounts and set\n"
+      "their passwords.\n",
+      NULL, cl_user_cmds },
+    { "domain", "manage virtual domains",
+      "COMMAND [ARGS]",
+      "Add, delete and list the popstore's virtual domains.\n",
+      NULL, cl_domain_cmds },
+    { "deliver", "deliver one message from standard input",
+      "[--print-id] ADDRESS",
+      "Read one message on standard input and store it durably in the\n"
+      "NEWMAIL folder of ADDRESS: a local delivery agent for Postfix\n"
+      "pipe(8), procmail and cron.  The bytes are stored as read.\n"
+      "\n"
+      "Options:\n"
+      "  --print-id   print the message's unique id (its UIDL)\n"
+      "\n"
+      "Exit (sysexits): 0 delivered; 65 empty or too large; 67 unknown\n"
+      "address; 73 larger than quota plus overdraft; 74 I/O error;\n"
+      "75 try later (over quota, disk full, lock, store unavailable);\n"
+      "77 the account has DISMAIL.  Forwarding is not applied here.\n",
+      cl_deliver_run, NULL },
+    { "store", "check, repair, purge and measure mailboxes",
+      "COMMAND [ARGS]",
+      "Verify and repair popstore mailboxes, empty WASTEBASKET folders\n"
+      "and show usage.\n",
+      NULL, cl_store_cmds },
+    { "import", "import mbox files or Maildir messages",
+      "[--folder FOLDER] [--maildir] ADDRESS FILE...",
+      "Import messages into FOLDER (default NEWMAIL) of ADDRESS.\n"
+      "Each FILE is an mbox file (mboxrd: '>From ' lines are unquoted),\n"
+      "'-' for standard input.  With --maildir each FILE is one message\n"
+      "(a Maildir or MH file; ':2,S', 'R', 'F' in its name set seen,\n"
+      "answered, marked), and FILE '-' reads the file names, one per\n"
+      "line, from standard input:\n"
+      "  find ~/Maildir/cur -type f | newmail import --maildir \\\n"
+      "      --folder MAIL alice@example.org -\n"
+      "Line ends are kept as they are.  Exit: 0, 65 not an mbox file,\n"
+      "66 a file cannot be read, 67 no such account.\n",
+      cl_import_run, NULL },
+    { "export", "export a folder to an mbox file",
+      "[--crlf] ADDRESS FOLDER FILE",
+      "Write every message of FOLDER of ADDRESS to FILE ('-' for\n"
+      "standard output) in mboxrd form: a 'From SENDER DATE' line (from\n"
+      "Return-Path and Date), '>' added to every '>*From ' line, CRLF\n"
+      "written as LF, an empty line after each message.\n"
+      "\n"
+      "Options:\n"
+      "  --crlf   keep line ends as stored (no CRLF to LF)\n",
+      cl_export_run, NULL },
+    { "serve", "run the POP3 server (daemon mode)",
+      "[--stderr]",
+      "Run the multithreaded server in the foreground until SIGTERM: POP3\n"
+      "(with STLS) on pop3.listen and POP3 over TLS on pop3s.listen, or on\n"
+      "the sockets systemd passes (each matched to a listen address by its\n"
+      "port), with one thread per session up to pop3.maximum_threads.\n"
+      "Serves popstore accounts.\n"
+      "\n"
+      "With no configuration file it serves POP3 on 127.0.0.1:2110 and\n"
+      "POP3S on 127.0.0.1:2995 from ./newmail-data, creating the store and\n"
+      "a self-signed certificate on the first start.\n"
+      "\n"
+      "The ports are bound first; then a process started as root becomes\n"
+      "service.user (one that is not root keeps its identity).\n"
+      "SIGTERM: stop accepting, let sessions finish (60 s at most), exit 0.\n"
+      "SIGHUP: reload the configuration file and the TLS certificate; new\n"
+      "sessions use them.  Listeners, store.root, service.user, hostname\n"
+      "and the log destinations change only at a restart.\n"
+      "\n"
+      "Options:\n"
+      "  --stderr  log to standard error whatever log.syslog says\n"
+      "\n"
+      "Exit (sysexits): 0 after SIGTERM; 69 a port is in use; 77 binding\n"
+      "or changing identity not permitted; 78 bad configuration.\n",
+      cl_serve_run, NULL },
+    { "pop3d", "serve one POP3 session on an inherited connection",
+      "--inetd [--tls]",
+      "Serve one POP3 session on the connection this process was started\n"
+      "for, then exit: per-connection mode under inetd, xinetd, systemd\n"
+      "Accept=yes or the OpenVMS auxiliary server.  The configuration is\n"
+      "read as for 'serve'; log lines go to the system log (standard error\n"
+      "may be the client's socket) and to log.file.  Only popstore\n"
+      "accounts are served for now; system accounts with their own\n"
+      "mailboxes come later.  Started as root, the session runs as\n"
+      "service.user.\n"
+      "\n"
+      "Options:\n"
+      "  --inetd   required: the connection is inherited (descriptor 0, or\n"
+      "            the systemd socket)\n"
+      "  --tls     POP3 over implicit TLS (the POP3S port, RFC 8314): the\n"
+      "            TLS handshake comes before the greeting\n",
+      cl_pop3d_run, NULL },
     { NULL, NULL, NULL, NULL, NULL, NULL }
 };
 

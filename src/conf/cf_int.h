@@ -37,7 +37,8 @@ typedef struct cf_key {
     int type;              /* CF_T_* */
     const char *def;       /* default when a configuration file is used */
     const char *def_emb;   /* default with no file; NULL = same as def */
-    const char *enums;     /* CF_T_ENUM: "a|b|c"; the index is the value */
+    const char *enums;     /* CF_T_ENUM: "a|b|c"; the index is the value;
+                              CF_T_LIST: when set, every item one of them */
     pl_i64 min, max;       /* CF_T_INT, CF_T_DUR, CF_T_SIZE bounds */
     const char *unit;      /* how to read min/max in docs ("s", "bytes") */
     const char *doc;       /* one line for `config keys` and the manual */

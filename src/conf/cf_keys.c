@@ -73,6 +73,17 @@ const cf_key cf_keys[] = {
     { "log.file", CF_T_STR, "", NULL, NO_ENUM, NONE,
       "Also append log lines to this file; empty: no file." },
 
+    /* --- authentication --- */
+    /* PLAIN and LOGIN (under TLS) and SCRAM work for every account.
+     * CRAM-MD5 works only for accounts that keep a plaintext-equivalent
+     * secret (flag CRAM_MD5), and DIGEST-MD5 is historic (RFC 6331): off
+     * unless asked for, so clients never pick a mechanism that must fail. */
+    { "auth.mechanisms", CF_T_LIST, "plain, login, scram-sha-256", NULL,
+      "plain|login|cram-md5|digest-md5|scram-sha-256", NONE,
+      "SASL mechanisms POP3 AUTH and SMTP AUTH offer (plain, login, "
+      "cram-md5, digest-md5, scram-sha-256); plain and login only as "
+      "pop3.plaintext_auth and smtp.plaintext_auth allow." },
+
     /* --- process --- */
     { "service.user", CF_T_STR, "newmail", "", NO_ENUM, NONE,
       "Account the server runs as once its ports are bound; empty: keep "
@@ -103,6 +114,10 @@ const cf_key cf_keys[] = {
       1, 10000, "sessions",
       "Most POP3 sessions served at once by the daemon, one thread each "
       "(OpenVMS MAXIMUM_THREADS)." },
+    /* One address may hold a share, not the whole service (H1). */
+    { "pop3.maximum_per_source", CF_T_INT, "10", NULL, NO_ENUM,
+      1, 10000, "sessions",
+      "Most POP3 and POP3S sessions at once from one client address." },
     { "pop3.security", CF_T_ENUM, "secure", NULL, "secure|friendly", NONE,
       "secure: one reply for an unknown user and a wrong password; "
       "friendly: say which (OpenVMS SECURITY)." },
@@ -136,7 +151,72 @@ const cf_key cf_keys[] = {
       "Longest time a TLS handshake (STLS or POP3S) may take." },
     { "pop3.trace", CF_T_BOOL, "no", NULL, NO_ENUM, NONE,
       "Log every POP3 command and reply status line (passwords, APOP "
-      "digests and SASL data are replaced by ****)." }
+      "digests and SASL data are replaced by ****)." },
+
+    /* --- SMTP, submission and LMTP --- */
+    { "smtp.maximum_threads", CF_T_INT, "100", NULL, NO_ENUM,
+      1, 10000, "sessions",
+      "Most SMTP, submission, submissions and LMTP sessions served at "
+      "once by the daemon, one thread each." },
+    { "smtp.maximum_per_source", CF_T_INT, "20", NULL, NO_ENUM,
+      1, 10000, "sessions",
+      "Most SMTP-family sessions at once from one client address." },
+    /* RFC 5321 4.5.3.1.8: at least 100 must be accepted. */
+    { "smtp.max_recipients", CF_T_INT, "100", NULL, NO_ENUM,
+      100, 100000, "recipients",
+      "Recipients accepted per message; more get 452 4.5.3." },
+    { "smtp.max_message_size", CF_T_SIZE, "25M", NULL, NO_ENUM,
+      1024, 1024L * 1024L * 1024L, "bytes",
+      "Largest message accepted (announced as SIZE); larger ones get "
+      "552 5.3.4." },
+    { "smtp.max_line_length", CF_T_SIZE, "64K", NULL, NO_ENUM,
+      1000, 1024L * 1024L * 1024L, "bytes",
+      "Longest line of a message, without its CRLF; longer: 552 5.3.4 "
+      "after the end of data (RFC 5321 asks for at least 998)." },
+    { "smtp.max_header_count", CF_T_INT, "1000", NULL, NO_ENUM,
+      100, 1000000, "fields",
+      "Header fields allowed in one message; more: 552 5.3.4." },
+    { "smtp.max_header_size", CF_T_SIZE, "100K", NULL, NO_ENUM,
+      1000, 1024L * 1024L * 1024L, "bytes",
+      "Longest header field with its continuation lines; longer: "
+      "552 5.3.4." },
+    { "smtp.bare_lf", CF_T_ENUM, "reject", NULL, "reject|normalize", NONE,
+      "A bare LF or bare CR in DATA: reject the message (554 5.6.0), or "
+      "store it as CRLF; DATA ends only at CRLF.CRLF either way." },
+    { "smtp.received_auth_user", CF_T_BOOL, "no", NULL, NO_ENUM, NONE,
+      "Name the authenticated user in the Received header." },
+    { "smtp.plaintext_auth", CF_T_ENUM, "tls", NULL, "tls|always|never",
+      NONE,
+      "When AUTH PLAIN and LOGIN are offered: tls (only after STARTTLS "
+      "or on submissions), always, or never." },
+    { "smtp.auth_penalty", CF_T_BOOL, "yes", NULL, NO_ENUM, NONE,
+      "Delay AUTH from a source after its failures (2 s, doubling to "
+      "15 s; a success clears it)." },
+    { "smtp.require_tls", CF_T_BOOL, "no", NULL, NO_ENUM, NONE,
+      "SMTP and submission: refuse every command but EHLO, HELO, "
+      "STARTTLS, NOOP, RSET, HELP and QUIT before STARTTLS (530)." },
+    /* Postfix: 20 hard errors, 100 junk commands, 1 s error sleep. */
+    { "smtp.max_errors", CF_T_INT, "20", NULL, NO_ENUM, 1, 1000, "errors",
+      "Refused commands allowed per session; past half of it each one "
+      "pauses the session, past it: 421 and close." },
+    { "smtp.max_junk", CF_T_INT, "100", NULL, NO_ENUM, 1, 100000,
+      "commands",
+      "NOOP, RSET, VRFY, EXPN and HELP allowed per session before each "
+      "one counts as an error." },
+    { "smtp.error_delay", CF_T_DUR, "1", NULL, NO_ENUM, 0, 60, "s",
+      "Pause per error beyond half of smtp.max_errors (growing: times "
+      "the excess, at most 60 s)." },
+    /* RFC 5321 4.5.3.2.7: the server waits at least 5 minutes. */
+    { "smtp.idle_timeout", CF_T_DUR, "300", NULL, NO_ENUM,
+      300, 2147483L, "s",
+      "Close a session that sends nothing for this long (commands and "
+      "each block of DATA)." },
+    { "smtp.tls_handshake_timeout", CF_T_DUR, "60", NULL, NO_ENUM,
+      1, 3600, "s",
+      "Longest time a STARTTLS handshake may take." },
+    { "smtp.pregreet_wait", CF_T_DUR, "0", NULL, NO_ENUM, 0, 60, "s",
+      "Wait this long before the greeting; a client that talks first "
+      "gets 554 and is closed (0: only input already there counts)." }
 };
 
 const int cf_nkeys = (int)(sizeof cf_keys / sizeof cf_keys[0]);

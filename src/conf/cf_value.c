@@ -378,6 +378,17 @@ int cf_value_check(const cf_key *k, const char *text, cf_num *num,
                 return PL_EINVAL;
             }
         }
+        for (i = 0; rc == PL_OK && k->type == CF_T_LIST && k->enums != NULL &&
+                    i < n; i++) {
+            if (enum_index(k->enums, items[i]) < 0) {
+                ut_strlcpy(why, "not one of ", whylen);
+                ut_strlcat(why, k->enums, whylen);
+                ut_strlcat(why, ": ", whylen);
+                ut_strlcat(why, items[i], whylen);
+                free(store);
+                return PL_EINVAL;
+            }
+        }
         free(store);
         if (rc == PL_EINVAL) {
             ut_strlcpy(why, "empty list item", whylen);

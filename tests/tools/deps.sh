@@ -8,7 +8,12 @@
 # sudo, or apt-get fails), naming the package.
 #
 # amd64: make gcc binutils pkg-config libssl-dev zlib1g-dev libcunit1-dev libpam0g-dev
-#        gcc-multilib python3 file (universal-ctags is optional)
+#        gcc-multilib python3 file, and the clients the integration tests
+#        and the README drive the server with: openssl (test
+#        certificates), curl, swaks, and for tests/integration/t_clients.sh
+#        fetchmail, mpop, getmail6 (the getmail command), msmtp and
+#        libnet-ssleay-perl (swaks's TLS; only a Recommends, and recommends
+#        are not installed) (universal-ctags is optional)
 # i386 run-time libraries for the 32-bit build (after
 # `dpkg --add-architecture i386`): libcunit1 zlib1g libpam0g.  The i386 -dev
 # packages of CUnit and zlib cannot be installed beside the amd64 ones
@@ -26,7 +31,7 @@ set -eu
 
 I386_SSL_ROOT=${I386_SSL_ROOT:-${XDG_CACHE_HOME:-${HOME:-/root}/.cache}/newmail/i386-openssl}
 
-REQUIRED="make gcc binutils pkg-config libssl-dev zlib1g-dev libcunit1-dev libpam0g-dev gcc-multilib python3 file"
+REQUIRED="make gcc binutils pkg-config libssl-dev zlib1g-dev libcunit1-dev libpam0g-dev gcc-multilib python3 file openssl curl swaks fetchmail mpop getmail6 msmtp libnet-ssleay-perl"
 REQUIRED_I386="libcunit1:i386 zlib1g:i386 libpam0g:i386"
 OPTIONAL="universal-ctags"
 

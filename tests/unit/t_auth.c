@@ -539,13 +539,13 @@ static int t_count_cb(void *ctx, const char *name, int kind)
     return 0;
 }
 
-/* Entries in ACCOUNTS and in every domain directory below it. */
+/* Entries in AU_ACCOUNTS_DIR and in every domain directory below it. */
 static int t_entries(void)
 {
     pl_dir *acc = NULL;
     int n = 0;
 
-    if (pl_dir_open(t_root, "ACCOUNTS", 0, &acc) != PL_OK)
+    if (pl_dir_open(t_root, AU_ACCOUNTS_DIR, 0, &acc) != PL_OK)
         return -1;
     (void)pl_dir_list(acc, t_count_cb, &n);
     {
@@ -890,7 +890,7 @@ static int t_raw(const char *name, const char *data, size_t len)
     pl_file *f = NULL;
     int rc;
 
-    rc = pl_dir_open(t_root, "ACCOUNTS", 0, &acc);
+    rc = pl_dir_open(t_root, AU_ACCOUNTS_DIR, 0, &acc);
     if (rc == PL_OK)
         rc = pl_dir_open(acc, "EXAMPLE_ORG", 0, &d);
     if (rc == PL_OK) {
@@ -913,7 +913,7 @@ static int t_exists(const char *name)
     pl_file_info fi;
     int rc;
 
-    rc = pl_dir_open(t_root, "ACCOUNTS", 0, &acc);
+    rc = pl_dir_open(t_root, AU_ACCOUNTS_DIR, 0, &acc);
     if (rc == PL_OK)
         rc = pl_dir_open(acc, "EXAMPLE_ORG", 0, &d);
     if (rc == PL_OK)

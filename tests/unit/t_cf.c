@@ -232,7 +232,9 @@ static void t_registry(void)
         if (k->def_emb != NULL)
             CU_ASSERT_EQUAL(cf_value_check(k, k->def_emb, NULL, why,
                                            sizeof why), PL_OK);
-        CU_ASSERT((k->type == CF_T_ENUM) == (k->enums != NULL));
+        /* enums name the words of an enum, or restrict a list's items */
+        CU_ASSERT(k->type == CF_T_ENUM ? k->enums != NULL
+                  : k->enums == NULL || k->type == CF_T_LIST);
         for (j = i + 1; j < cf_nkeys; j++)
             CU_ASSERT(strcmp(k->name, cf_keys[j].name) != 0);
     }
@@ -385,6 +387,9 @@ static void t_parse_errors(void)
           "secure|friendly" },
         { "log.level = loud\n",
           "t.conf:1: bad value for log.level: not one of" },
+        { "auth.mechanisms = plain, gssapi\n",
+          "t.conf:1: bad value for auth.mechanisms: not one of "
+          "plain|login|cram-md5|digest-md5|scram-sha-256: gssapi" },
         { "store.compress_threshold = 2G\n",
           "t.conf:1: bad value for store.compress_threshold: above the "
           "maximum" },

@@ -20,6 +20,11 @@ static const t_register_fn t_suites[] = {
     t_rand_register,
     t_auth_register,
     t_store_register,
+    t_tls_register,
+    t_sasl_register,
+    t_srv_register,
+    t_pop3_register,
+    t_smtp_register,
     NULL
 };
 

@@ -17,6 +17,7 @@
 #include "t_util.h"
 #include "st_int.h"
 #include "ut_buf.h"
+#include "au.h"
 
 #define T_ADDR "alice@example.org"
 #define T_PATH 512
@@ -173,6 +174,14 @@ static void t_name_table(void)
     CU_ASSERT_EQUAL(st_name_mailbox("a\0b@x.org", 9, NULL, dom, user),
                     PL_EINVAL);
     CU_ASSERT_EQUAL(st_name_mailbox("bob", 3, NULL, dom, user), PL_EINVAL);
+    /* A domain named like newmail's own top-level directories maps to a
+     * different name: no mapped domain starts with '_'. */
+    CU_ASSERT_EQUAL_FATAL(st_name_mailbox("x@accounts", 10, NULL, dom, user),
+                          PL_OK);
+    CU_ASSERT_STRING_EQUAL(dom, "ACCOUNTS");
+    CU_ASSERT(strcmp(dom, AU_ACCOUNTS_DIR) != 0);
+    CU_ASSERT_EQUAL(st_name_mailbox("x@_accounts", 11, NULL, dom, user),
+                    PL_EINVAL);
 }
 
 static void t_name_long(void)

@@ -15,6 +15,11 @@ int t_posix_register(void);  /* t_posix.c: the POSIX platform layer */
 int t_rand_register(void);   /* t_rand.c: needs OpenSSL */
 int t_auth_register(void);   /* t_auth.c: accounts and credentials */
 int t_store_register(void);  /* t_store.c: the popstore */
+int t_tls_register(void);    /* t_tls.c: TLS and connections */
+int t_sasl_register(void);   /* t_sasl.c: SASL mechanisms */
+int t_srv_register(void);    /* t_srv.c: penalties and session limits */
+int t_pop3_register(void);   /* t_pop3.c: the POP3 session engine */
+int t_smtp_register(void);   /* t_smtp.c: the SMTP session engine */
 
 /* A scripted byte source for lr_reader and other stream parsers: serves
  * `data` in pieces of at most `chunk` bytes per read (1 = one byte at a

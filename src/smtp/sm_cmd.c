@@ -1,0 +1,388 @@
+/*
+ * sm_cmd.c - the SMTP/LMTP command table and the envelope commands:
+ * HELO, EHLO, LHLO, MAIL, RCPT, RSET, NOOP, QUIT, HELP, VRFY, EXPN.
+ *
+ * The table carries, per command, the states where it is valid and the
+ * flags PRE_TLS (allowed before STARTTLS when smtp.require_tls is set),
+ * LAST (RFC 2920: must end a pipelined group, so replies are flushed after
+ * it) and LIMIT (junk: counted against smtp.max_junk, after Postfix).
+ * Recipients: a domain is local when it is a virtual domain of the store
+ * or listed in `domains` (those map to the store's default domain);
+ * "user+tag" falls back to "user"; everything else is refused with 554
+ * 5.7.1, authenticated or not, because relay needs the outbound queue.
+ * A source route, '%', '!' or a quoted local part never make an address
+ * remote: the route is ignored and the others make an unknown user (550).
+ * VRFY answers 252 and EXPN 502 (no user enumeration).
+ * Privilege: the service account (reads accounts and mailbox indexes).
+ */
+#include <string.h>
+#include "sm_int.h"
+#include "au_sasl.h"
+#include "ut_str.h"
+#include "ut_log.h"
+
+#define A SM_ST_ANY
+#define R SM_ST_READY
+#define M SM_ST_MAIL
+#define PT SM_C_PRE_TLS
+#define L SM_C_LAST
+#define J SM_C_LIMIT
+
+const sm_cmd sm_cmds[] = {
+    { "EHLO",     A, PT | L | SM_C_NOLMTP, sm_do_ehlo },
+    { "HELO",     A, PT | L | SM_C_NOLMTP, sm_do_helo },
+    { "LHLO",     A, PT | L | SM_C_LMTP,   sm_do_lhlo },
+    { "STARTTLS", A, PT | L,               sm_do_starttls },
+    { "AUTH",     R, L | SM_C_NOLMTP,      sm_do_auth },
+    { "MAIL",     R, 0,                    sm_do_mail },
+    { "RCPT",     M, 0,                    sm_do_rcpt },
+    { "DATA",     M, L,                    sm_do_data },
+    { "RSET",     A, PT | J,               sm_do_rset },
+    { "NOOP",     A, PT | L | J,           sm_do_noop },
+    { "QUIT",     A, PT | L,               sm_do_quit },
+    { "HELP",     A, PT | L | J,           sm_do_help },
+    { "VRFY",     A, L | J,                sm_do_vrfy },
+    { "EXPN",     A, L | J,                sm_do_expn },
+    { NULL, 0, 0, NULL }
+};
+
+const sm_cmd *sm_cmd_find(const char *verb, size_t n)
+{
+    int i;
+
+    for (i = 0; sm_cmds[i].name != NULL; i++)
+        if (strlen(sm_cmds[i].name) == n &&
+            ut_strncaseeq(sm_cmds[i].name, verb, n))
+            return &sm_cmds[i];
+    return NULL;
+}
+
+static int sm_say(sm_sess *s, const char *text, int res)
+{
+    return sm_reply(s, text) == PL_OK ? res : PL_EIO;
+}
+
+/* The name we give ourselves: the configured one if it is a plain
+ * domain, so no configuration value can break a reply or a header. */
+const char *sm_hostname(const sm_sess *s)
+{
+    const char *h = s->env->hostname;
+
+    if (h != NULL && sm_addr_domain_ok(h, strlen(h)))
+        return h;
+    return "localhost";
+}
+
+/* SASL mechanisms offered now (EHLO) or usable (AUTH). */
+int sm_mech_mask(const sm_sess *s)
+{
+    int all = au_sasl_mech_conf(s->env->cfg);
+    /* enum "tls|always|never" */
+    pl_i64 pol = cf_int(s->env->cfg, "smtp.plaintext_auth");
+
+    if (s->lmtp)
+        return 0;
+    if (pol == 2 || (pol == 0 && !s->tls))
+        all &= ~AU_MECH_PLAINTEXT;
+    return all;
+}
+
+static int sm_greet(sm_sess *s, char *arg, int esmtp, const char *usage)
+{
+    size_t n = strlen(arg);
+
+    if (n == 0)
+        return sm_say(s, usage, SM_R_ERR);
+    sm_txn_reset(s);
+    ut_strlcpy(s->helo, arg, sizeof s->helo);
+    s->helo_ok = sm_addr_domain_ok(arg, n);
+    s->esmtp = esmtp;
+    s->state = SM_ST_READY;
+    return SM_R_OK;
+}
+
+int sm_do_helo(sm_sess *s, char *arg)
+{
+    char buf[300];
+    int rc = sm_greet(s, arg, 0, "501 5.5.4 Syntax: HELO hostname");
+
+    if (rc != SM_R_OK)
+        return rc;
+    ut_strlcpy(buf, "250 ", sizeof buf);
+    ut_strlcat(buf, sm_hostname(s), sizeof buf);
+    return sm_say(s, buf, SM_R_OK);
+}
+
+static int sm_ehlo_reply(sm_sess *s)
+{
+    const char *kw[12];
+    char size[40], auth[128], first[300], line[200];
+    char num[24];
+    int n = 0, i, mask;
+
+    ut_strlcpy(first, sm_hostname(s), sizeof first);
+    kw[n++] = first;
+    kw[n++] = "PIPELINING";
+    ut_u64_to_dec(num, cf_size(s->env->cfg, "smtp.max_message_size"));
+    ut_strlcpy(size, "SIZE ", sizeof size);
+    ut_strlcat(size, num, sizeof size);
+    kw[n++] = size;
+    kw[n++] = "8BITMIME";
+    kw[n++] = "ENHANCEDSTATUSCODES";
+    if (s->env->tls != NULL && !s->tls)
+        kw[n++] = "STARTTLS";
+    mask = sm_mech_mask(s);
+    if (mask != 0) {
+        ut_strlcpy(auth, "AUTH ", sizeof auth);
+        au_sasl_mech_list(mask, auth + 5, sizeof auth - 5);
+        kw[n++] = auth;
+    }
+    kw[n++] = "SMTPUTF8";
+    kw[n++] = "DSN";
+    for (i = 0; i < n; i++) {
+        ut_strlcpy(line, i + 1 < n ? "250-" : "250 ", sizeof line);
+        ut_strlcat(line, kw[i], sizeof line);
+        if (sm_reply(s, line) != PL_OK)
+            return PL_EIO;
+    }
+    return SM_R_OK;
+}
+
+int sm_do_ehlo(sm_sess *s, char *arg)
+{
+    int rc = sm_greet(s, arg, 1, "501 5.5.4 Syntax: EHLO hostname");
+
+    return rc != SM_R_OK ? rc : sm_ehlo_reply(s);
+}
+
+int sm_do_lhlo(sm_sess *s, char *arg)
+{
+    int rc = sm_greet(s, arg, 1, "501 5.5.4 Syntax: LHLO hostname");
+
+    return rc != SM_R_OK ? rc : sm_ehlo_reply(s);
+}
+
+/* "FROM:" / "TO:" then the path (blanks after the colon tolerated, as
+ * most servers do); *rest is what follows the path. */
+static int sm_path_arg(const char *arg, const char *kw, int allow_null,
+                       sm_addr *a, const char **rest)
+{
+    size_t k = strlen(kw), n, used;
+    int rc;
+
+    if (!ut_strncaseeq(arg, kw, k))
+        return SM_A_SYNTAX;
+    arg += k;
+    while (*arg == ' ')
+        arg++;
+    n = strlen(arg);
+    rc = sm_addr_parse(arg, n, allow_null, a, &used);
+    if (rc == PL_OK)
+        *rest = arg + used;
+    return rc;
+}
+
+int sm_do_mail(sm_sess *s, char *arg)
+{
+    sm_addr a;
+    sm_params p;
+    const char *rest, *reply;
+    int rc;
+
+    if ((s->env->service == SM_SVC_SUBMISSION ||
+         s->env->service == SM_SVC_SUBMISSIONS) && !s->auth)
+        return sm_say(s, "530 5.7.0 Authentication required", SM_R_ERR);
+    rc = sm_path_arg(arg, "FROM:", 1, &a, &rest);
+    if (rc == SM_A_LONG)
+        return sm_say(s, "553 5.1.7 Sender address too long", SM_R_ERR);
+    if (rc != PL_OK)
+        return sm_say(s, "501 5.1.7 Bad sender address syntax", SM_R_ERR);
+    if (sm_param_parse(rest, strlen(rest), SM_P_MAIL, &p, &reply) != PL_OK)
+        return sm_say(s, reply, SM_R_ERR);
+    if (a.utf8 && !p.smtputf8)
+        return sm_say(s, "553 5.6.7 Non-ASCII address needs SMTPUTF8",
+                      SM_R_ERR);
+    if (p.has_size &&
+        p.size > cf_size(s->env->cfg, "smtp.max_message_size"))
+        return sm_say(s, "552 5.3.4 Message size exceeds fixed maximum "
+                      "message size", SM_R_ERR);
+    s->from = a;
+    s->mp = p;
+    s->state = SM_ST_MAIL;
+    return sm_say(s, "250 2.1.0 Ok", SM_R_OK);
+}
+
+/* 1 if dom (lower case) is one of ours from `domains`. */
+static int sm_conf_domain(const sm_sess *s, const char *dom)
+{
+    int i, n = cf_list_count(s->env->cfg, "domains");
+
+    for (i = 0; i < n; i++)
+        if (ut_strcaseeq(cf_list_item(s->env->cfg, "domains", i), dom))
+            return 1;
+    return 0;
+}
+
+/* Look the account up, with the "+tag" fallback. */
+static int sm_lookup(sm_sess *s, const char *local, const char *dom,
+                     au_account *acct)
+{
+    char user[AU_USER_MAX + 1];
+    const char *plus;
+    int rc = au_db_get(s->env->db, local, dom, acct);
+
+    if (rc == PL_OK || rc == PL_EIO)
+        return rc;
+    plus = strchr(local, '+');
+    if (plus == NULL || plus == local ||
+        ut_memtostr(user, sizeof user, local, (size_t)(plus - local))
+        != PL_OK)
+        return rc;
+    return au_db_get(s->env->db, user, dom, acct);
+}
+
+/* NEWMAIL octets of a mailbox (0 when it does not exist yet). */
+pl_u64 sm_usage(sm_sess *s, const char *user, const char *dom)
+{
+    char addr[AU_ADDR_MAX];
+    st_mbox *mb;
+    pl_u32 cnt = 0;
+    pl_u64 oct = 0;
+
+    ut_strlcpy(addr, user, sizeof addr);
+    ut_strlcat(addr, "@", sizeof addr);
+    ut_strlcat(addr, dom, sizeof addr);
+    if (st_mbox_open(s->env->store, addr, 0, &mb) != PL_OK)
+        return 0;
+    if (st_mbox_newcount(mb, &cnt, &oct) != PL_OK)
+        oct = 0;
+    st_mbox_close(mb);
+    return oct;
+}
+
+int sm_do_rcpt(sm_sess *s, char *arg)
+{
+    sm_addr a;
+    sm_params p;
+    const char *rest, *reply;
+    char dom[SM_DOMAIN_MAX + 1], local[SM_LOCAL_MAX + 1];
+    au_account acct;
+    sm_rcpt *r;
+    int rc, q, i;
+    size_t k;
+
+    rc = sm_path_arg(arg, "TO:", 0, &a, &rest);
+    if (rc == SM_A_LONG)
+        return sm_say(s, "553 5.1.3 Recipient address too long", SM_R_ERR);
+    if (rc != PL_OK)
+        return sm_say(s, "501 5.1.3 Bad recipient address syntax",
+                      SM_R_ERR);
+    if (sm_param_parse(rest, strlen(rest), SM_P_RCPT, &p, &reply) != PL_OK)
+        return sm_say(s, reply, SM_R_ERR);
+    if (s->nrcpt >= s->max_rcpt)
+        return sm_say(s, "452 4.5.3 Too many recipients", SM_R_ERR);
+    s->tried_rcpt++;
+    if (a.utf8 && !s->mp.smtputf8)
+        return sm_say(s, "553 5.6.7 Non-ASCII address needs SMTPUTF8",
+                      SM_R_ERR);
+    if (a.domain[0] == '\0')   /* <postmaster> */
+        ut_strlcpy(dom, au_db_default_domain(s->env->db), sizeof dom);
+    else
+        ut_strlcpy(dom, a.domain, sizeof dom);
+    for (k = 0; dom[k] != '\0'; k++)
+        dom[k] = (char)ut_tolower((unsigned char)dom[k]);
+    if (a.literal || dom[0] == '\0')
+        return sm_say(s, "554 5.7.1 Relay access denied", SM_R_ERR);
+    if (au_domain_exists(s->env->db, dom) != PL_OK) {
+        if (!sm_conf_domain(s, dom))
+            return sm_say(s, "554 5.7.1 Relay access denied", SM_R_ERR);
+        /* a configured name of this host: the store's default domain */
+        ut_strlcpy(dom, au_db_default_domain(s->env->db), sizeof dom);
+        if (dom[0] == '\0')
+            return sm_say(s, "550 5.1.1 User unknown", SM_R_ERR);
+    }
+    for (k = 0; a.local[k] != '\0' && k < SM_LOCAL_MAX; k++)
+        local[k] = (char)ut_tolower((unsigned char)a.local[k]);
+    local[k] = '\0';
+    rc = sm_lookup(s, local, dom, &acct);
+    if (rc == PL_EIO || rc == PL_ENOMEM)
+        return sm_say(s, "451 4.3.0 Account lookup failed", SM_R_OK);
+    if (rc != PL_OK)
+        return sm_say(s, "550 5.1.1 User unknown", SM_R_ERR);
+    if ((acct.flags & AU_F_DISMAIL) != 0) {
+        au_account_wipe(&acct);
+        return sm_say(s, "550 5.2.1 Mailbox disabled", SM_R_ERR);
+    }
+    r = &s->rcpt[s->nrcpt];
+    memset(r, 0, sizeof *r);
+    ut_strlcpy(r->user, acct.user, sizeof r->user);
+    ut_strlcpy(r->domain, acct.domain, sizeof r->domain);
+    r->quota = acct.quota;
+    r->overdraft = acct.overdraft;
+    if (acct.fwd_n > 0)
+        ut_log(PL_LOG_NOTICE, PL_LOGCAT_MAIL,
+               "smtp forwarding of %s@%s not applied (no outbound queue); "
+               "delivered to the mailbox", acct.user, acct.domain);
+    au_account_wipe(&acct);
+    /* with no SIZE this still refuses a mailbox already over quota */
+    q = au_quota_check(r->quota, r->overdraft,
+                       sm_usage(s, r->user, r->domain),
+                       s->mp.has_size ? s->mp.size : 0);
+    if (q == AU_Q_TEMP)
+        return sm_say(s, "452 4.2.2 Mailbox full", SM_R_OK);
+    if (q != AU_Q_OK)
+        return sm_say(s, "552 5.2.2 Message too large for the mailbox quota",
+                      SM_R_ERR);
+    for (i = 0; i < s->nrcpt; i++)
+        if (s->rcpt[i].dup == 0 && strcmp(s->rcpt[i].user, r->user) == 0 &&
+            strcmp(s->rcpt[i].domain, r->domain) == 0) {
+            r->dup = i + 1;
+            break;
+        }
+    s->nrcpt++;
+    return sm_say(s, "250 2.1.5 Ok", SM_R_OK);
+}
+
+int sm_do_rset(sm_sess *s, char *arg)
+{
+    if (arg[0] != '\0')
+        return sm_say(s, "501 5.5.4 Syntax: RSET", SM_R_ERR);
+    sm_txn_reset(s);
+    return sm_say(s, "250 2.0.0 Ok", SM_R_OK);
+}
+
+int sm_do_noop(sm_sess *s, char *arg)
+{
+    (void)arg;   /* RFC 5321 4.1.1.9: a parameter is ignored */
+    return sm_say(s, "250 2.0.0 Ok", SM_R_OK);
+}
+
+int sm_do_quit(sm_sess *s, char *arg)
+{
+    (void)arg;
+    s->quit = 1;
+    return sm_say(s, "221 2.0.0 Bye", SM_R_QUIT);
+}
+
+int sm_do_help(sm_sess *s, char *arg)
+{
+    (void)arg;
+    return sm_say(s, s->lmtp
+                  ? "214 2.0.0 Commands: LHLO MAIL RCPT DATA RSET NOOP QUIT"
+                  : "214 2.0.0 Commands: EHLO HELO MAIL RCPT DATA RSET NOOP "
+                    "QUIT HELP VRFY STARTTLS AUTH", SM_R_OK);
+}
+
+int sm_do_vrfy(sm_sess *s, char *arg)
+{
+    if (arg[0] == '\0')
+        return sm_say(s, "501 5.5.4 Syntax: VRFY address", SM_R_ERR);
+    return sm_say(s, "252 2.5.2 Cannot VRFY user, but will accept message "
+                  "and attempt delivery", SM_R_OK);
+}
+
+int sm_do_expn(sm_sess *s, char *arg)
+{
+    (void)arg;
+    return sm_say(s, "502 5.5.1 EXPN not available", SM_R_OK);
+}

@@ -1,0 +1,49 @@
+/*
+ * sv_int.h - internals of src/srv shared by sv_daemon.c (the accept loop,
+ * sessions, reload, drain) and sv_listen.c (opening the listeners).
+ *
+ * Contract: the sv_server's mutex guards `tls` and `cfg` (both swapped
+ * by a reload while sessions hold references) and nothing else; the
+ * listener arrays belong to the main thread.
+ * Limits: SV_SVC_MAX services per server.  Privilege: none.
+ */
+#ifndef SV_INT_H
+#define SV_INT_H
+
+#include "sv.h"
+
+/* POP3, POP3S, SMTP, submission, submissions, LMTP, and room to spare. */
+#define SV_SVC_MAX 8
+
+/* A configuration shared by the sessions that began under it. */
+typedef struct sv_cfgref {
+    cf_config *cfg;
+    int refs;          /* guarded by the server's mutex */
+} sv_cfgref;
+
+typedef struct sv_svcstate {
+    const sv_service *svc;
+    sv_limit *lim;     /* may be shared with an earlier service */
+    int owns_lim;      /* this row frees lim */
+} sv_svcstate;
+
+struct sv_server {
+    sv_svcstate svc[SV_SVC_MAX];
+    int nsvc;
+    pl_sock *ls[SV_LISTEN_MAX];
+    int ls_svc[SV_LISTEN_MAX];      /* index into svc of each listener */
+    char ls_addr[SV_LISTEN_MAX][PL_ADDR_MAX];
+    int nls;
+    pl_mutex *mu;
+    sv_cfgref *cfg;
+    tl_ctx *tls;
+    char *used_file;                /* NULL: embedded defaults */
+    int verbose;
+    st_store *store;
+    pl_dir *root;
+    pl_mutex *root_mu;              /* a pl_dir serves one thread at once */
+    char hostname[PL_HOST_MAX + 1];
+    int abandoned;                  /* drain timed out: threads still run */
+};
+
+#endif

@@ -1,0 +1,71 @@
+/*
+ * sv_smtp.c - the SMTP rows of the service table: inbound SMTP (with
+ * STARTTLS) on smtp.listen, submission on submission.listen (AUTH before
+ * MAIL, RFC 6409), submission over implicit TLS on submissions.listen
+ * (RFC 8314) and LMTP on lmtp.listen (RFC 2033), all served by sm_session
+ * and counted together against smtp.maximum_threads.
+ *
+ * Limits: those of sv.h and the keys named below.
+ * Privilege: the sessions run as service.user (local delivery into the
+ * popstore only; relay waits for the outbound queue).
+ */
+#include "sv.h"
+#include "sm.h"
+
+/* One runner per service: the table row carries no service number, so the
+ * function is what tells sm_session which protocol it speaks. */
+static int smtp_run_as(const sv_env *e, nt_conn *c, int service)
+{
+    sm_env s;
+
+    s.cfg = e->cfg;
+    s.store = e->store;
+    s.db = e->db;
+    s.tls = e->tls;
+    s.hostname = e->hostname;
+    s.service = service;
+    s.implicit_tls = e->implicit_tls;
+    return sm_session(&s, c);
+}
+
+static int smtp_run(const sv_env *e, nt_conn *c)
+{
+    return smtp_run_as(e, c, SM_SVC_SMTP);
+}
+
+static int submission_run(const sv_env *e, nt_conn *c)
+{
+    return smtp_run_as(e, c, e->implicit_tls ? SM_SVC_SUBMISSIONS
+                                             : SM_SVC_SUBMISSION);
+}
+
+static int lmtp_run(const sv_env *e, nt_conn *c)
+{
+    return smtp_run_as(e, c, SM_SVC_LMTP);
+}
+
+/* RFC 5321 4.2.3: 421 closes the channel; a client over a limit gets it
+ * instead of a greeting and retries later. */
+#define SMTP_BUSY "421 4.3.2 too many sessions, try again later\r\n"
+
+static const sv_service smtp_services[] = {
+    { "smtp", "smtp.listen", "smtp.maximum_threads",
+      "smtp.maximum_per_source", "smtp.tls_handshake_timeout",
+      0, SMTP_BUSY, smtp_run },
+    { "submission", "submission.listen", "smtp.maximum_threads",
+      "smtp.maximum_per_source", "smtp.tls_handshake_timeout",
+      0, SMTP_BUSY, submission_run },
+    /* Implicit TLS: a refusal cannot be read before the handshake. */
+    { "submissions", "submissions.listen", "smtp.maximum_threads",
+      "smtp.maximum_per_source", "smtp.tls_handshake_timeout",
+      1, NULL, submission_run },
+    { "lmtp", "lmtp.listen", "smtp.maximum_threads",
+      "smtp.maximum_per_source", "smtp.tls_handshake_timeout",
+      0, SMTP_BUSY, lmtp_run }
+};
+
+const sv_service *sv_smtp_services(int *n)
+{
+    *n = (int)(sizeof smtp_services / sizeof smtp_services[0]);
+    return smtp_services;
+}
