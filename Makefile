@@ -88,7 +88,7 @@ TEST_SRCS     = tests/unit/t_feed.c tests/unit/t_util.c tests/unit/t_lr.c \
                 tests/unit/t_cf.c tests/unit/t_posix.c tests/unit/t_rand.c \
                 tests/unit/t_auth.c tests/unit/t_store.c tests/unit/t_tls.c \
                 tests/unit/t_sasl.c tests/unit/t_srv.c tests/unit/t_pop3.c \
-                tests/unit/t_smtp.c
+                tests/unit/t_smtp.c tests/unit/t_tlscli.c
 # Test and measuring programs with a main() of their own.
 BENCH_SRCS    = tests/tools/st_bench.c tests/tools/t_stmove.c
 

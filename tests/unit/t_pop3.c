@@ -28,6 +28,7 @@
 #include <openssl/ssl.h>
 #include <CUnit/CUnit.h>
 #include "t_util.h"
+#include "t_tlscli.h"
 #include "p3_int.h"
 #include "au_sasl.h"
 #include "sv_penalty.h"
@@ -1099,89 +1100,6 @@ static void t_p3_server(void *arg)
     cf_free(cfg);
 }
 
-/* The client side: plain reads and writes until TLS, then OpenSSL. */
-typedef struct t_p3cli {
-    pl_sock *s;
-    SSL_CTX *ctx;
-    SSL *ssl;
-} t_p3cli;
-
-static int t_p3_cli_wait(t_p3cli *k, int r)
-{
-    int e = SSL_get_error(k->ssl, r);
-
-    if (e == SSL_ERROR_WANT_READ)
-        return pl_sock_wait_readable(k->s, 10000) == PL_OK;
-    if (e == SSL_ERROR_WANT_WRITE)
-        return pl_sock_wait_writable(k->s, 10000) == PL_OK;
-    return 0;
-}
-
-static int t_p3_cli_tls(t_p3cli *k)
-{
-    int r;
-
-    k->ctx = SSL_CTX_new(TLS_client_method());
-    if (k->ctx == NULL)
-        return 0;
-    k->ssl = SSL_new(k->ctx);
-    if (k->ssl == NULL || SSL_set_fd(k->ssl, pl_sock_fd(k->s)) != 1)
-        return 0;
-    while ((r = SSL_connect(k->ssl)) != 1)
-        if (!t_p3_cli_wait(k, r))
-            return 0;
-    return 1;
-}
-
-static int t_p3_cli_send(t_p3cli *k, const char *text)
-{
-    size_t n = strlen(text);
-    int r;
-
-    if (k->ssl == NULL)
-        return pl_sock_write(k->s, text, n, 10000) == PL_OK;
-    while ((r = SSL_write(k->ssl, text, (int)n)) <= 0)
-        if (!t_p3_cli_wait(k, r))
-            return 0;
-    return 1;
-}
-
-/* Read until the buffer ends with `end` (one byte at a time before TLS,
- * so nothing past the STLS reply is consumed). */
-static int t_p3_cli_until(t_p3cli *k, ut_buf *b, const char *end)
-{
-    char ch;
-    size_t got, el = strlen(end);
-    int r;
-
-    ut_buf_clear(b);
-    for (;;) {
-        if (k->ssl == NULL) {
-            if (pl_sock_read(k->s, &ch, 1, 10000, &got) != PL_OK)
-                return 0;
-        } else {
-            while ((r = SSL_read(k->ssl, &ch, 1)) <= 0)
-                if (!t_p3_cli_wait(k, r))
-                    return 0;
-        }
-        ut_buf_addc(b, ch);
-        if (b->len >= el && memcmp(b->data + b->len - el, end, el) == 0)
-            return 1;
-        if (b->len > 65536)
-            return 0;
-    }
-}
-
-static void t_p3_cli_close(t_p3cli *k)
-{
-    if (k->ssl != NULL) {
-        SSL_shutdown(k->ssl);
-        SSL_free(k->ssl);
-    }
-    SSL_CTX_free(k->ctx);
-    pl_sock_close(k->s);
-}
-
 static int t_p3_tls_setup(tl_ctx **ctx)
 {
     char cert[512], key[512], err[256];
@@ -1214,7 +1132,7 @@ static int t_p3_listen(t_p3srv *sv, char *port, size_t n)
 static void test_p3_stls(void)
 {
     t_p3srv sv;
-    t_p3cli k;
+    t_tlscli k;
     pl_thread *th;
     ut_buf b;
     char port[16];
@@ -1230,40 +1148,40 @@ static void test_p3_stls(void)
     CU_ASSERT_FATAL(pl_thread_start(t_p3_server, &sv, 0, 0, &th) == PL_OK);
     CU_ASSERT_FATAL(pl_sock_connect("127.0.0.1", port, 10000, &k.s)
                     == PL_OK);
-    CU_ASSERT(t_p3_cli_until(&k, &b, "\r\n"));
-    CU_ASSERT(t_p3_cli_send(&k, "CAPA\r\nUSER alice\r\n"));
-    CU_ASSERT(t_p3_cli_until(&k, &b, "\r\n.\r\n"));
+    CU_ASSERT(t_tlscli_until(&k, &b, "\r\n"));
+    CU_ASSERT(t_tlscli_send(&k, "CAPA\r\nUSER alice\r\n"));
+    CU_ASSERT(t_tlscli_until(&k, &b, "\r\n.\r\n"));
     CU_ASSERT_PTR_NOT_NULL(b.data != NULL ? strstr(b.data, "\r\nSTLS\r\n")
                                           : NULL);
     CU_ASSERT_PTR_NULL(b.data != NULL ? strstr(b.data, "\r\nUSER\r\n")
                                       : NULL);
-    CU_ASSERT(t_p3_cli_until(&k, &b, "\r\n"));
+    CU_ASSERT(t_tlscli_until(&k, &b, "\r\n"));
     CU_ASSERT_STRING_EQUAL(b.data != NULL ? b.data : "",
         "-ERR [AUTH] Plaintext authentication is not allowed without TLS"
         "\r\n");
     /* B1: commands sent with STLS in one write must die with the
      * plaintext. */
-    CU_ASSERT(t_p3_cli_send(&k, "STLS\r\nUSER alice\r\nPASS pw1\r\n"));
-    CU_ASSERT(t_p3_cli_until(&k, &b, "\r\n"));
+    CU_ASSERT(t_tlscli_send(&k, "STLS\r\nUSER alice\r\nPASS pw1\r\n"));
+    CU_ASSERT(t_tlscli_until(&k, &b, "\r\n"));
     CU_ASSERT_STRING_EQUAL(b.data != NULL ? b.data : "",
                            "+OK Begin TLS negotiation\r\n");
-    CU_ASSERT_FATAL(t_p3_cli_tls(&k));
-    CU_ASSERT(t_p3_cli_send(&k, "CAPA\r\n"));
-    CU_ASSERT(t_p3_cli_until(&k, &b, "\r\n.\r\n"));
+    CU_ASSERT_FATAL(t_tlscli_start(&k));
+    CU_ASSERT(t_tlscli_send(&k, "CAPA\r\n"));
+    CU_ASSERT(t_tlscli_until(&k, &b, "\r\n.\r\n"));
     CU_ASSERT_PTR_NOT_NULL(b.data != NULL ?
         strstr(b.data, "+OK Capability list follows\r\nTOP\r\nUSER\r\nUIDL"
                "\r\nSASL PLAIN LOGIN SCRAM-SHA-256\r\n")
         : NULL);
     CU_ASSERT(b.data != NULL && strncmp(b.data, "+OK Capability", 14) == 0);
     CU_ASSERT_PTR_NULL(b.data != NULL ? strstr(b.data, "STLS") : NULL);
-    CU_ASSERT(t_p3_cli_send(&k, "STLS\r\nUSER alice\r\nPASS pw1\r\nRETR 1\r\n"
+    CU_ASSERT(t_tlscli_send(&k, "STLS\r\nUSER alice\r\nPASS pw1\r\nRETR 1\r\n"
                             "QUIT\r\n"));
-    CU_ASSERT(t_p3_cli_until(&k, &b, "+OK Bye\r\n"));
+    CU_ASSERT(t_tlscli_until(&k, &b, "+OK Bye\r\n"));
     CU_ASSERT_STRING_EQUAL(b.data != NULL ? b.data : "",
         "-ERR Already using TLS\r\n+OK Send your password\r\n"
         "+OK 1 messages (7 octets)\r\n+OK 7 octets\r\nhello\r\n.\r\n"
         "+OK Bye\r\n");
-    t_p3_cli_close(&k);
+    t_tlscli_close(&k);
     CU_ASSERT_EQUAL(pl_thread_join(th), PL_OK);
     CU_ASSERT_EQUAL(sv.rc, PL_OK);
     pl_sock_close(sv.ls);
@@ -1276,18 +1194,18 @@ static void test_p3_stls(void)
     CU_ASSERT_FATAL(pl_thread_start(t_p3_server, &sv, 0, 0, &th) == PL_OK);
     CU_ASSERT_FATAL(pl_sock_connect("127.0.0.1", port, 10000, &k.s)
                     == PL_OK);
-    CU_ASSERT_FATAL(t_p3_cli_tls(&k));
-    CU_ASSERT(t_p3_cli_until(&k, &b, "\r\n"));
+    CU_ASSERT_FATAL(t_tlscli_start(&k));
+    CU_ASSERT(t_tlscli_until(&k, &b, "\r\n"));
     CU_ASSERT(b.data != NULL && strncmp(b.data, "+OK newmail", 11) == 0);
-    CU_ASSERT(t_p3_cli_send(&k, "CAPA\r\nSTLS\r\nQUIT\r\n"));
-    CU_ASSERT(t_p3_cli_until(&k, &b, "+OK Bye\r\n"));
+    CU_ASSERT(t_tlscli_send(&k, "CAPA\r\nSTLS\r\nQUIT\r\n"));
+    CU_ASSERT(t_tlscli_until(&k, &b, "+OK Bye\r\n"));
     CU_ASSERT_PTR_NOT_NULL(b.data != NULL ? strstr(b.data, "\r\nUSER\r\n")
                                           : NULL);
     CU_ASSERT_PTR_NOT_NULL(b.data != NULL ?
         strstr(b.data, ".\r\n-ERR Already using TLS\r\n+OK Bye\r\n") : NULL);
     CU_ASSERT_PTR_NULL(b.data != NULL ? strstr(b.data, "\r\nSTLS\r\n")
                                       : NULL);
-    t_p3_cli_close(&k);
+    t_tlscli_close(&k);
     CU_ASSERT_EQUAL(pl_thread_join(th), PL_OK);
     CU_ASSERT_EQUAL(sv.rc, PL_OK);
     pl_sock_close(sv.ls);

@@ -13,6 +13,7 @@
 #include <openssl/ssl.h>
 #include <CUnit/CUnit.h>
 #include "t_util.h"
+#include "t_tlscli.h"
 #include "sm_int.h"
 #include "sv_penalty.h"
 #include "ut_buf.h"
@@ -1392,82 +1393,10 @@ static void t_sm_server(void *arg)
     cf_free(cfg);
 }
 
-typedef struct t_smcli {
-    pl_sock *s;
-    SSL_CTX *ctx;
-    SSL *ssl;
-} t_smcli;
-
-static int t_cli_wait(t_smcli *k, int r)
-{
-    int e = SSL_get_error(k->ssl, r);
-
-    if (e == SSL_ERROR_WANT_READ)
-        return pl_sock_wait_readable(k->s, 10000) == PL_OK;
-    if (e == SSL_ERROR_WANT_WRITE)
-        return pl_sock_wait_writable(k->s, 10000) == PL_OK;
-    return 0;
-}
-
-static int t_cli_tls(t_smcli *k)
-{
-    int r;
-
-    k->ctx = SSL_CTX_new(TLS_client_method());
-    if (k->ctx == NULL)
-        return 0;
-    k->ssl = SSL_new(k->ctx);
-    if (k->ssl == NULL || SSL_set_fd(k->ssl, pl_sock_fd(k->s)) != 1)
-        return 0;
-    while ((r = SSL_connect(k->ssl)) != 1)
-        if (!t_cli_wait(k, r))
-            return 0;
-    return 1;
-}
-
-static int t_cli_send(t_smcli *k, const char *text)
-{
-    size_t n = strlen(text);
-    int r;
-
-    if (k->ssl == NULL)
-        return pl_sock_write(k->s, text, n, 10000) == PL_OK;
-    while ((r = SSL_write(k->ssl, text, (int)n)) <= 0)
-        if (!t_cli_wait(k, r))
-            return 0;
-    return 1;
-}
-
-/* Read until b ends with end; one byte at a time, so nothing past the
- * STARTTLS reply is taken from the socket. */
-static int t_cli_until(t_smcli *k, ut_buf *b, const char *end)
-{
-    char ch;
-    size_t got, el = strlen(end);
-    int r;
-
-    ut_buf_clear(b);
-    for (;;) {
-        if (k->ssl == NULL) {
-            if (pl_sock_read(k->s, &ch, 1, 10000, &got) != PL_OK)
-                return 0;
-        } else {
-            while ((r = SSL_read(k->ssl, &ch, 1)) <= 0)
-                if (!t_cli_wait(k, r))
-                    return 0;
-        }
-        ut_buf_addc(b, ch);
-        if (b->len >= el && memcmp(b->data + b->len - el, end, el) == 0)
-            return 1;
-        if (b->len > 65536)
-            return 0;
-    }
-}
-
 static void t_sess_starttls_socket(void)
 {
     t_smsrv sv;
-    t_smcli k;
+    t_tlscli k;
     pl_thread *th;
     ut_buf b, msg;
     char addr[64], port[16], in[256], g[128];
@@ -1484,20 +1413,20 @@ static void t_sess_starttls_socket(void)
     CU_ASSERT_FATAL(pl_thread_start(t_sm_server, &sv, 0, 0, &th) == PL_OK);
     CU_ASSERT_FATAL(pl_sock_connect("127.0.0.1", port, 10000, &k.s)
                     == PL_OK);
-    CU_ASSERT(t_cli_until(&k, &b, "\r\n"));
+    CU_ASSERT(t_tlscli_until(&k, &b, "\r\n"));
     CU_ASSERT_STRING_EQUAL(ut_buf_str(&b), T_GREET);
     /* B1: the commands behind STARTTLS in the same write are dropped */
-    CU_ASSERT(t_cli_send(&k, "EHLO x\r\nSTARTTLS\r\n"
+    CU_ASSERT(t_tlscli_send(&k, "EHLO x\r\nSTARTTLS\r\n"
                          "MAIL FROM:<a@evil.example>\r\n"
                          "RCPT TO:<alice@example.org>\r\n"));
-    CU_ASSERT(t_cli_until(&k, &b, "220 2.0.0 Ready to start TLS\r\n"));
+    CU_ASSERT(t_tlscli_until(&k, &b, "220 2.0.0 Ready to start TLS\r\n"));
     CU_ASSERT_STRING_EQUAL(ut_buf_str(&b), T_EHLO_PLAIN_DEF
                            "220 2.0.0 Ready to start TLS\r\n");
-    CU_ASSERT_FATAL(t_cli_tls(&k));
+    CU_ASSERT_FATAL(t_tlscli_start(&k));
     /* B4: the state is new: EHLO again first */
-    CU_ASSERT(t_cli_send(&k, "RCPT TO:<alice@example.org>\r\n"
+    CU_ASSERT(t_tlscli_send(&k, "RCPT TO:<alice@example.org>\r\n"
                          "MAIL FROM:<a@b.example>\r\nEHLO x\r\n"));
-    CU_ASSERT(t_cli_until(&k, &b, "250 DSN\r\n"));
+    CU_ASSERT(t_tlscli_until(&k, &b, "250 DSN\r\n"));
     CU_ASSERT_STRING_EQUAL(ut_buf_str(&b),
                            "503 5.5.1 Send HELO/EHLO first\r\n"
                            "503 5.5.1 Send HELO/EHLO first\r\n"
@@ -1505,22 +1434,17 @@ static void t_sess_starttls_socket(void)
     t_b64("\0alice@example.org\0secret1", 26, g, sizeof g);
     snprintf(in, sizeof in, "AUTH PLAIN %s\r\nMAIL FROM:<alice@example.org>"
              "\r\nRCPT TO:<alice@example.org>\r\nDATA\r\n", g);
-    CU_ASSERT(t_cli_send(&k, in));
-    CU_ASSERT(t_cli_until(&k, &b, "354 End data with <CR><LF>.<CR><LF>\r\n"));
+    CU_ASSERT(t_tlscli_send(&k, in));
+    CU_ASSERT(t_tlscli_until(&k, &b, "354 End data with <CR><LF>.<CR><LF>\r\n"));
     CU_ASSERT_STRING_EQUAL(ut_buf_str(&b),
                            "235 2.7.0 Authentication successful\r\n"
                            "250 2.1.0 Ok\r\n250 2.1.5 Ok\r\n"
                            "354 End data with <CR><LF>.<CR><LF>\r\n");
-    CU_ASSERT(t_cli_send(&k, "Subject: tls\r\n\r\nhi\r\n.\r\nQUIT\r\n"));
-    CU_ASSERT(t_cli_until(&k, &b, "221 2.0.0 Bye\r\n"));
+    CU_ASSERT(t_tlscli_send(&k, "Subject: tls\r\n\r\nhi\r\n.\r\nQUIT\r\n"));
+    CU_ASSERT(t_tlscli_until(&k, &b, "221 2.0.0 Bye\r\n"));
     CU_ASSERT_STRING_EQUAL(ut_buf_str(&b),
                            "250 2.0.0 Ok: delivered\r\n221 2.0.0 Bye\r\n");
-    if (k.ssl != NULL) {
-        SSL_shutdown(k.ssl);
-        SSL_free(k.ssl);
-    }
-    SSL_CTX_free(k.ctx);
-    pl_sock_close(k.s);
+    t_tlscli_close(&k);
     CU_ASSERT_EQUAL(pl_thread_join(th), PL_OK);
     CU_ASSERT_EQUAL(sv.rc, PL_OK);
     pl_sock_close(sv.ls);
