@@ -65,6 +65,7 @@ extern const cl_cmd cl_config_cmds[];
 /* `newmail serve` and `newmail pop3d` (cl_serve.c). */
 int cl_serve_run(cl_ctx *ctx, int argc, char **argv);
 int cl_pop3d_run(cl_ctx *ctx, int argc, char **argv);
+int cl_smtpd_run(cl_ctx *ctx, int argc, char **argv);
 
 /* Run the command named by argv[0] (the first word after the global
  * options) with its arguments; argc may be 0 (a usage error).  Handles

@@ -121,6 +121,22 @@ const cl_cmd cl_commands[] = {
       "  --tls     POP3 over implicit TLS (the POP3S port, RFC 8314): the\n"
       "            TLS handshake comes before the greeting\n",
       cl_pop3d_run, NULL },
+    { "smtpd", "serve one SMTP, submission or LMTP session on an inherited "
+      "connection",
+      "--inetd [--service smtp|submission|submissions|lmtp]",
+      "Serve one session of the SMTP family on the connection this process\n"
+      "was started for, then exit: per-connection mode under inetd,\n"
+      "xinetd, systemd Accept=yes or the OpenVMS auxiliary server.  The\n"
+      "configuration is read as for 'serve'; log lines go to the system\n"
+      "log and to log.file.  Mail is delivered into the popstore; mail for\n"
+      "other domains is refused until the outbound queue exists.\n"
+      "\n"
+      "Options:\n"
+      "  --inetd             required: the connection is inherited\n"
+      "  --service NAME      smtp (default; port 25), submission (587, AUTH\n"
+      "                      before MAIL), submissions (465, implicit TLS),\n"
+      "                      or lmtp (RFC 2033)\n",
+      cl_smtpd_run, NULL },
     { NULL, NULL, NULL, NULL, NULL, NULL }
 };
 

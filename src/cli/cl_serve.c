@@ -1,6 +1,7 @@
 /*
  * cl_serve.c - `newmail serve` (the multithreaded daemon) and `newmail
- * pop3d --inetd` (one POP3 session on an inherited connection): option
+ * pop3d --inetd` and `newmail smtpd --inetd` (one session on an inherited
+ * connection): option
  * parsing, the start-up order, and the exit codes; the work is src/srv.
  *
  * Start-up order of serve, and why: configuration; log; TLS files and
@@ -19,6 +20,7 @@
 
 #define SERVE_USAGE "[--stderr]"
 #define POP3D_USAGE "--inetd [--tls]"
+#define SMTPD_USAGE "--inetd [--service smtp|submission|submissions|lmtp]"
 
 /* Every service the daemon runs, POP3 and SMTP, in one table (the server
  * keeps a pointer to it, so it lives as long as the process). */
@@ -147,33 +149,29 @@ static int inetd_config(const cl_ctx *ctx, cf_config **out)
         rc = cf_load(path, out, err, sizeof err);
     }
     if (rc != PL_OK) {
-        ut_log_err("pop3d: %s", err);
+        ut_log_err("per-connection mode: %s", err);
         return rc == PL_EINVAL ? CL_EX_CONFIG : CL_EX_NOINPUT;
     }
     return CL_EX_OK;
 }
 
-int cl_pop3d_run(cl_ctx *ctx, int argc, char **argv)
+/* One session of the service `want` (a row name of svcs) on the inherited
+ * connection: the shared body of pop3d and smtpd. */
+static int inetd_run(cl_ctx *ctx, const char *cmd, const char *usage,
+                     const sv_service *svcs, int nsvc, const char *want,
+                     int inetd)
 {
     char err[CF_ERR_MAX];
-    const sv_service *svcs;
     cf_config *cfg;
-    int i, nsvc, inetd = 0, tls = 0, rc, code;
+    int i, rc, code;
 
-    for (i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--inetd") == 0)
-            inetd = 1;
-        else if (strcmp(argv[i], "--tls") == 0)
-            tls = 1;
-        else
-            return cl_usage_error(ctx, "newmail pop3d", POP3D_USAGE,
-                                  argv[i][0] == '-' ? "unknown option"
-                                  : "unexpected argument", argv[i]);
-    }
     if (!inetd)
-        return cl_usage_error(ctx, "newmail pop3d", POP3D_USAGE,
-                              "--inetd is required (the daemon is "
-                              "'newmail serve')", NULL);
+        return cl_usage_error(ctx, cmd, usage, "--inetd is required (the "
+                              "daemon is 'newmail serve')", NULL);
+    for (i = 0; i < nsvc && strcmp(svcs[i].name, want) != 0; i++)
+        ;
+    if (i == nsvc)
+        return cl_usage_error(ctx, cmd, usage, "no such service", want);
     /* The system log before anything can be said: standard error may be
      * the client's socket. */
     (void)pl_log_open("newmail", PL_LOGTO_SYSTEM, NULL);
@@ -185,14 +183,52 @@ int cl_pop3d_run(cl_ctx *ctx, int argc, char **argv)
                       ? cf_str(cfg, "log.file") : NULL);
     if (ctx->verbose == 0)
         ut_log_set_level((int)cf_int(cfg, "log.level"));
-    svcs = sv_pop3_services(&nsvc);
-    for (i = 0; i < nsvc - 1 && svcs[i].implicit_tls != tls; i++)
-        ;
     rc = sv_inetd_session(cfg, &svcs[i], err, sizeof err);
     cf_free(cfg);
     if (rc != PL_OK) {
-        ut_log_err("pop3d: %s", err);
+        ut_log_err("%s: %s", want, err);
         return exit_for(rc);
     }
     return CL_EX_OK;
+}
+
+int cl_pop3d_run(cl_ctx *ctx, int argc, char **argv)
+{
+    const sv_service *svcs;
+    int i, nsvc, inetd = 0, tls = 0;
+
+    for (i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--inetd") == 0)
+            inetd = 1;
+        else if (strcmp(argv[i], "--tls") == 0)
+            tls = 1;
+        else
+            return cl_usage_error(ctx, "newmail pop3d", POP3D_USAGE,
+                                  argv[i][0] == '-' ? "unknown option"
+                                  : "unexpected argument", argv[i]);
+    }
+    svcs = sv_pop3_services(&nsvc);
+    return inetd_run(ctx, "newmail pop3d", POP3D_USAGE, svcs, nsvc,
+                     tls ? "pop3s" : "pop3", inetd);
+}
+
+int cl_smtpd_run(cl_ctx *ctx, int argc, char **argv)
+{
+    const sv_service *svcs;
+    const char *want = "smtp";
+    int i, nsvc, inetd = 0;
+
+    for (i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--inetd") == 0)
+            inetd = 1;
+        else if (strcmp(argv[i], "--service") == 0 && i + 1 < argc)
+            want = argv[++i];
+        else
+            return cl_usage_error(ctx, "newmail smtpd", SMTPD_USAGE,
+                                  argv[i][0] == '-' ? "unknown option"
+                                  : "unexpected argument", argv[i]);
+    }
+    svcs = sv_smtp_services(&nsvc);
+    return inetd_run(ctx, "newmail smtpd", SMTPD_USAGE, svcs, nsvc, want,
+                     inetd);
 }

@@ -5,7 +5,8 @@
 # poplib byte for byte (the Return-Path and Received headers the server adds
 # aside); unknown users get 550 at RCPT, relay gets 554 5.7.1, plaintext
 # AUTH mechanisms are not offered before TLS, and a smuggling attempt (group A1: LF . CRLF) never
-# makes two messages.
+# makes two messages; `newmail smtpd --inetd --service lmtp` serves one LMTP
+# session on an inherited socket.
 #
 # Usage: tests/integration/t_smtp_basic.sh [PATH-TO-NEWMAIL]
 # Prints one line per check, then "N passed, N failed"; exits 1 on failure.
@@ -171,12 +172,54 @@ try:
           finals[-1].startswith(b"221"), rest)
     smuggle_rejected = finals[0].startswith(b"5")
 
+    # Per-connection mode: one LMTP session on an inherited socket (as
+    # inetd or systemd Accept=yes would start it), per-recipient replies.
+    ls = socket.socket()
+    ls.bind(("127.0.0.1", 0))
+    ls.listen(1)
+    cl = socket.create_connection(ls.getsockname(), 5)
+    conn, _ = ls.accept()
+    child = subprocess.Popen([NM, "-c", conf, "smtpd", "--inetd",
+                              "--service", "lmtp"], stdin=conn.fileno(),
+                             stdout=conn.fileno(), stderr=subprocess.DEVNULL)
+    conn.close()
+    ls.close()
+    cl.settimeout(30)
+    cf = cl.makefile("rwb")
+    greet = cf.readline()
+    cf.write(b"LHLO x.example\r\n")
+    cf.flush()
+    while True:
+        line = cf.readline()
+        if not line or line[3:4] != b"-":
+            break
+    body3 = b"Subject: three\r\n\r\nby lmtp\r\n"
+    cf.write(b"MAIL FROM:<m@remote.example>\r\nRCPT TO:<alice@example.org>\r\n"
+             b"RCPT TO:<nobody@example.org>\r\nDATA\r\n")
+    cf.flush()
+    r = [cf.readline() for _ in range(4)]
+    cf.write(body3 + b".\r\nQUIT\r\n")
+    cf.flush()
+    final = [cf.readline() for _ in range(2)]
+    try:
+        rc = child.wait(30)
+    except subprocess.TimeoutExpired:
+        child.kill()
+        rc = None
+    cl.close()
+    check("smtpd --inetd: LMTP greeting, unknown RCPT 550, one reply per "
+          "accepted recipient, exit 0",
+          greet.startswith(b"220") and r[1].startswith(b"250") and
+          r[2].startswith(b"550") and r[3].startswith(b"354") and
+          final[0].startswith(b"250") and final[1].startswith(b"221") and
+          rc == 0, (greet, r, final, rc))
+
     pop = poplib.POP3("127.0.0.1", p3, timeout=30)
     pop.stls(context=ctx)
     pop.user("alice@example.org")
     pop.pass_("s3cret-pw")
     count, octets = pop.stat()
-    expect = 2 + (0 if smuggle_rejected else 1)
+    expect = 3 + (0 if smuggle_rejected else 1)
     check("POP3 sees %d messages" % expect, count == expect,
           "count %d" % count)
     def strip_added(lines):
@@ -190,6 +233,7 @@ try:
     got = [strip_added(pop.retr(i + 1)[1]) for i in range(count)]
     check("message 1 byte for byte", body1 in got, got)
     check("message 2 byte for byte", body2 in got, got)
+    check("LMTP message byte for byte", body3 in got, got)
     sizes = pop.list()[1]
     total = sum(int(x.split()[1]) for x in sizes)
     check("LIST sizes add up to STAT", total == octets)
