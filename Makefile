@@ -50,17 +50,18 @@ PLATFORM_SRCS = platform/pl_common.c
 RAND_SRCS     = platform/pl_rand.c
 POSIX_SRCS    = posix/px_err.c posix/px_fs.c posix/px_lock.c posix/px_time.c \
                 posix/px_log.c posix/px_cfg.c posix/px_net.c posix/px_thread.c \
-                posix/px_proc.c posix/px_user.c posix/px_priv.c
+                posix/px_proc.c posix/px_user.c posix/px_priv.c posix/px_ctl.c
 VMS_SRCS      = vms/vms_init.c vms/vms_err.c vms/vms_fs.c vms/vms_lock.c \
                 vms/vms_time.c vms/vms_log.c vms/vms_cfg.c vms/vms_net.c \
-                vms/vms_thread.c vms/vms_proc.c vms/vms_user.c vms/vms_priv.c
+                vms/vms_thread.c vms/vms_proc.c vms/vms_user.c vms/vms_priv.c \
+                vms/vms_ctl.c
 UTIL_SRCS     = src/util/ut_str.c src/util/ut_buf.c src/util/ut_code.c \
                 src/util/ut_log.c src/util/ut_date.c
 NET_SRCS      = src/net/lr_read.c src/net/tl_tls.c src/net/nt_conn.c
 CONF_SRCS     = src/conf/cf_value.c src/conf/cf_keys.c src/conf/cf_parse.c
 CLI_SRCS      = src/cli/cl_cmd.c src/cli/cl_config.c src/cli/cl_user.c \
                 src/cli/cl_domain.c src/cli/cl_deliver.c src/cli/cl_store.c \
-                src/cli/cl_mbox.c src/cli/cl_serve.c
+                src/cli/cl_mbox.c src/cli/cl_serve.c src/cli/cl_ctl.c
 STORE_SRCS    = src/store/st_name.c src/store/st_index.c src/store/st_zlib.c \
                 src/store/st_deliver.c src/store/st_folder.c src/store/st_lock.c \
                 src/store/st_recover.c
@@ -74,7 +75,7 @@ SMTP_SRCS     = src/smtp/sm_addr.c src/smtp/sm_param.c src/smtp/sm_data.c \
                 src/smtp/sm_cmd.c src/smtp/sm_auth.c src/smtp/sm_session.c
 SRV_SRCS      = src/srv/sv_penalty.c src/srv/sv_limit.c src/srv/sv_listen.c \
                 src/srv/sv_setup.c src/srv/sv_daemon.c src/srv/sv_pop3.c \
-                src/srv/sv_smtp.c
+                src/srv/sv_smtp.c src/srv/sv_ctl.c
 MAIN_SRCS     = src/cli/nm_main.c
 
 # Portable core plus the POSIX layer: everything but main().
@@ -88,7 +89,8 @@ TEST_SRCS     = tests/unit/t_feed.c tests/unit/t_util.c tests/unit/t_lr.c \
                 tests/unit/t_cf.c tests/unit/t_posix.c tests/unit/t_rand.c \
                 tests/unit/t_auth.c tests/unit/t_store.c tests/unit/t_tls.c \
                 tests/unit/t_sasl.c tests/unit/t_srv.c tests/unit/t_pop3.c \
-                tests/unit/t_smtp.c tests/unit/t_tlscli.c
+                tests/unit/t_smtp.c tests/unit/t_tlscli.c \
+                tests/unit/t_ctl.c
 # Test and measuring programs with a main() of their own.
 BENCH_SRCS    = tests/tools/st_bench.c tests/tools/t_stmove.c
 

@@ -62,14 +62,15 @@ $ platform_srcs = "[.platform]pl_common.c"
 $ rand_srcs = "[.platform]pl_rand.c"
 $ vms_srcs = "[.vms]vms_init.c,[.vms]vms_err.c,[.vms]vms_fs.c,[.vms]vms_lock.c," + -
              "[.vms]vms_time.c,[.vms]vms_log.c,[.vms]vms_cfg.c,[.vms]vms_net.c," + -
-             "[.vms]vms_thread.c,[.vms]vms_proc.c,[.vms]vms_user.c,[.vms]vms_priv.c"
+             "[.vms]vms_thread.c,[.vms]vms_proc.c,[.vms]vms_user.c,[.vms]vms_priv.c," + -
+             "[.vms]vms_ctl.c"
 $ util_srcs = "[.src.util]ut_str.c,[.src.util]ut_buf.c,[.src.util]ut_code.c," + -
               "[.src.util]ut_log.c,[.src.util]ut_date.c"
 $ net_srcs = "[.src.net]lr_read.c,[.src.net]tl_tls.c,[.src.net]nt_conn.c"
 $ conf_srcs = "[.src.conf]cf_value.c,[.src.conf]cf_keys.c,[.src.conf]cf_parse.c"
 $ cli_srcs = "[.src.cli]cl_cmd.c,[.src.cli]cl_config.c,[.src.cli]cl_user.c," + -
              "[.src.cli]cl_domain.c,[.src.cli]cl_deliver.c,[.src.cli]cl_store.c," + -
-             "[.src.cli]cl_mbox.c,[.src.cli]cl_serve.c"
+             "[.src.cli]cl_mbox.c,[.src.cli]cl_serve.c,[.src.cli]cl_ctl.c"
 $ store_srcs = "[.src.store]st_name.c,[.src.store]st_index.c,[.src.store]st_zlib.c," + -
                "[.src.store]st_deliver.c,[.src.store]st_folder.c,[.src.store]st_lock.c," + -
                "[.src.store]st_recover.c"
@@ -83,14 +84,14 @@ $ smtp_srcs = "[.src.smtp]sm_addr.c,[.src.smtp]sm_param.c,[.src.smtp]sm_data.c,"
               "[.src.smtp]sm_cmd.c,[.src.smtp]sm_auth.c,[.src.smtp]sm_session.c"
 $ srv_srcs = "[.src.srv]sv_penalty.c,[.src.srv]sv_limit.c,[.src.srv]sv_listen.c," + -
              "[.src.srv]sv_setup.c,[.src.srv]sv_daemon.c,[.src.srv]sv_pop3.c," + -
-             "[.src.srv]sv_smtp.c"
+             "[.src.srv]sv_smtp.c,[.src.srv]sv_ctl.c"
 $ main_srcs = "[.src.cli]nm_main.c"
 $ test_main = "[.tests.unit]t_main.c"
 $ test_srcs = "[.tests.unit]t_feed.c,[.tests.unit]t_util.c,[.tests.unit]t_lr.c," + -
               "[.tests.unit]t_cf.c,[.tests.unit]t_posix.c,[.tests.unit]t_rand.c," + -
               "[.tests.unit]t_auth.c,[.tests.unit]t_store.c,[.tests.unit]t_tls.c," + -
               "[.tests.unit]t_sasl.c,[.tests.unit]t_srv.c,[.tests.unit]t_pop3.c," + -
-              "[.tests.unit]t_smtp.c,[.tests.unit]t_tlscli.c"
+              "[.tests.unit]t_smtp.c,[.tests.unit]t_tlscli.c,[.tests.unit]t_ctl.c"
 $ bench_srcs = "[.tests.tools]st_bench.c,[.tests.tools]t_stmove.c"
 $ core_groups = "platform_srcs,rand_srcs,vms_srcs,util_srcs,net_srcs,conf_srcs," + -
                 "store_srcs,auth_srcs,msg_srcs,pop3_srcs,smtp_srcs,srv_srcs,cli_srcs"

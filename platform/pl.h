@@ -322,6 +322,30 @@ int pl_sock_inherited_conn(pl_sock **out);
 int pl_sock_inherited_listeners(pl_sock **out, int max, int *n);
 
 /* ------------------------------------------------------------------ */
+/* Local control channel                                               */
+/* ------------------------------------------------------------------ */
+
+/* Listen for local control connections under the simple name `name` in d
+ * (a directory only the service account can reach).  POSIX: an AF_UNIX
+ * socket file, mode 0600, a stale one (nobody listening) replaced,
+ * PL_EADDRINUSE while a server answers on it.  OpenVMS: a TCP listener on
+ * 127.0.0.1 whose port and random token go to the owner-only file
+ * NAME.CTL in d.  Accept with pl_sock_accept; one per process. */
+int pl_ctl_listen(pl_dir *d, const char *name, pl_sock **out);
+
+/* Connect to the control listener `name` in d within timeout_ms (on
+ * OpenVMS also sending the token).  PL_ENOENT or PL_ECONNREFUSED when no
+ * server listens; PL_EACCES when d or the socket may not be opened. */
+int pl_ctl_connect(pl_dir *d, const char *name, pl_i32 timeout_ms,
+                   pl_sock **out);
+
+/* PL_OK if the peer of accepted control connection s runs as the same
+ * user as this process, or as root (POSIX SO_PEERCRED / getpeereid); on
+ * OpenVMS if it sends the listener's token within a few seconds.
+ * PL_EACCES otherwise. */
+int pl_ctl_peer_ok(pl_sock *s);
+
+/* ------------------------------------------------------------------ */
 /* Threads                                                             */
 /* ------------------------------------------------------------------ */
 

@@ -44,4 +44,9 @@ void px_wipe(void *p, size_t n);
  * pl_events_take does not clear it, so every sleeping thread sees it. */
 int px_shutdown_pending(void);
 
+/* Wrap the socket descriptor fd in a pl_sock (non-blocking,
+ * close-on-exec) for the other posix/ files (px_ctl.c); closes fd on
+ * failure. */
+int px_sock_adopt(int fd, pl_sock **out);
+
 #endif

@@ -65,6 +65,11 @@ static int px_sock_wrap(int fd, pl_sock **out)
     return PL_OK;
 }
 
+int px_sock_adopt(int fd, pl_sock **out)
+{
+    return px_sock_wrap(fd, out);
+}
+
 /* Milliseconds left until deadline for poll(): -1 forever, 0 when past. */
 static int px_left(pl_i32 timeout_ms, pl_i64 deadline)
 {

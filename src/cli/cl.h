@@ -67,6 +67,10 @@ int cl_serve_run(cl_ctx *ctx, int argc, char **argv);
 int cl_pop3d_run(cl_ctx *ctx, int argc, char **argv);
 int cl_smtpd_run(cl_ctx *ctx, int argc, char **argv);
 
+/* `newmail ctl stats|loglevel LEVEL|shutdown|reload` (cl_ctl.c): one
+ * request over the running server's control channel. */
+int cl_ctl_run(cl_ctx *ctx, int argc, char **argv);
+
 /* Run the command named by argv[0] (the first word after the global
  * options) with its arguments; argc may be 0 (a usage error).  Handles
  * --help and -h at every level, `help [COMMAND...]`, and unknown names.

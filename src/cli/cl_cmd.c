@@ -137,6 +137,23 @@ const cl_cmd cl_commands[] = {
       "                      before MAIL), submissions (465, implicit TLS),\n"
       "                      or lmtp (RFC 2033)\n",
       cl_smtpd_run, NULL },
+    { "ctl", "ask the running server for statistics, log level, stop, reload",
+      "stats | loglevel LEVEL | shutdown | reload",
+      "Talk to the server started by 'serve' on the same store, over the\n"
+      "local control channel in store.root/_CONTROL that only the service\n"
+      "account and root (OpenVMS: readers of its token file) may open.\n"
+      "\n"
+      "  stats            version, log level, start time and uptime,\n"
+      "                   sessions now/total/max/refused per service,\n"
+      "                   authentication failures\n"
+      "  loglevel LEVEL   set the log level now: error, warn, notice,\n"
+      "                   info or debug (until the next reload or restart)\n"
+      "  shutdown         stop gracefully, as SIGTERM does\n"
+      "  reload           read the configuration again, as SIGHUP does\n"
+      "\n"
+      "Exit status: 0 done, 69 no server is running on this store, 77 not\n"
+      "allowed, 65 the server refused the request.\n",
+      cl_ctl_run, NULL },
     { NULL, NULL, NULL, NULL, NULL, NULL }
 };
 

@@ -16,6 +16,7 @@
 #include <string.h>
 #include "cl.h"
 #include "sv.h"
+#include "sv_ctl.h"
 #include "ut_log.h"
 
 #define SERVE_USAGE "[--stderr]"
@@ -106,6 +107,7 @@ int cl_serve_run(cl_ctx *ctx, int argc, char **argv)
                        sizeof err);
     if (rc != PL_OK)
         return fail(ctx, on_stderr, exit_for(rc), "cannot start", err);
+    sv_server_set_version(srv, CL_VERSION);
     rc = sv_server_listen(srv, err, sizeof err);
     if (rc != PL_OK) {
         sv_server_free(srv);

@@ -213,7 +213,8 @@ const cf_key cf_keys[] = {
       "each block of DATA)." },
     { "smtp.tls_handshake_timeout", CF_T_DUR, "60", NULL, NO_ENUM,
       1, 3600, "s",
-      "Longest time a STARTTLS handshake may take." },
+      "Longest time a TLS handshake (STARTTLS, or the implicit TLS of "
+      "submissions) may take." },
     { "smtp.pregreet_wait", CF_T_DUR, "0", NULL, NO_ENUM, 0, 60, "s",
       "Wait this long before the greeting; a client that talks first "
       "gets 554 and is closed (0: only input already there counts)." }

@@ -52,13 +52,6 @@
  * process exits without them (a session that ends without QUIT changes
  * nothing, so cutting it is safe); systemd's default stop timeout is 90 s. */
 #define SV_DRAIN_SECS        60
-/* Implicit TLS (POP3S): a client must finish its handshake within this
- * time, or it holds a thread for nothing (slowloris). */
-#define SV_TLS_HANDSHAKE_SECS 30
-/* Sessions from one address when the configuration says nothing: one
- * host must not take every thread, yet offices share one NAT address
- * (Dovecot allows 10 per user and address). */
-#define SV_PER_SOURCE_DEFAULT 10
 /* A refusal line must go out at once or not at all: the accept loop
  * never waits for one client. */
 #define SV_REFUSE_WRITE_MS   1000
@@ -121,10 +114,8 @@ typedef struct sv_service {
     const char *name;          /* "pop3", "pop3s": logs */
     const char *listen_key;    /* "pop3.listen" */
     const char *threads_key;   /* integer key: sessions at most */
-    const char *per_source_key; /* integer key: per address; may be
-                                   unregistered (SV_PER_SOURCE_DEFAULT) */
-    const char *handshake_key; /* duration key for implicit TLS; may be
-                                   unregistered (SV_TLS_HANDSHAKE_SECS) */
+    const char *per_source_key; /* integer key: sessions per address */
+    const char *handshake_key; /* duration key: implicit TLS handshake */
     int implicit_tls;          /* TLS handshake at accept (RFC 8314) */
     const char *busy_line;     /* sent in clear to a client over a limit
                                   (services without implicit TLS) */
@@ -189,10 +180,6 @@ int sv_drop_privileges(const cf_config *cfg, int *dropped, char *err,
 /* With the embedded defaults, make the TLS files when missing. */
 int sv_embedded_tls(const cf_config *cfg, const char *hostname,
                     char *err, size_t errlen);
-
-/* Optional keys: the value of key when it is registered (the integer or
- * the duration in seconds), else def. */
-pl_i64 sv_cfg_int(const cf_config *cfg, const char *key, pl_i64 def);
 
 /* Open the store and an account database on it for this thread. */
 int sv_store_open(const cf_config *cfg, st_store **store, pl_dir **root,

@@ -2,7 +2,8 @@
  * sv_daemon.c - the daemon of `newmail serve`: the accept loop over every
  * listener, one detached worker thread per session, session limits,
  * implicit TLS at accept, reload on PL_EVENT_RELOAD and the graceful stop
- * on PL_EVENT_TERM.
+ * on PL_EVENT_TERM; the control channel's listener (sv_ctl.c) is accepted
+ * beside the service listeners and served inline.
  *
  * How: the main thread only accepts, counts and starts threads; anything
  * that can wait on a client (the TLS handshake, the session) runs in the
@@ -19,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <openssl/crypto.h>
+#include "sv_ctl.h"
 #include "sv_int.h"
 #include "sv_penalty.h"
 #include "ut_log.h"
@@ -69,9 +71,8 @@ static sv_cfgref *cfg_wrap(cf_config *cfg)
 static void svc_bounds(const cf_config *cfg, const sv_service *v,
                        int *total, int *per_source)
 {
-    *total = (int)sv_cfg_int(cfg, v->threads_key, 1);
-    *per_source = (int)sv_cfg_int(cfg, v->per_source_key,
-                                  SV_PER_SOURCE_DEFAULT);
+    *total = (int)cf_int(cfg, v->threads_key);
+    *per_source = (int)cf_int(cfg, v->per_source_key);
 }
 
 int sv_server_new(cf_config *cfg, const char *used_file, int verbose,
@@ -104,7 +105,8 @@ int sv_server_new(cf_config *cfg, const char *used_file, int verbose,
     if (used_file != NULL && (s->used_file = ut_strdup(used_file)) == NULL)
         rc = PL_ENOMEM;
     else if (pl_mutex_create(&s->mu) != PL_OK ||
-             pl_mutex_create(&s->root_mu) != PL_OK)
+             pl_mutex_create(&s->root_mu) != PL_OK ||
+             pl_mutex_create(&s->stats.mu) != PL_OK)
         rc = PL_ENOMEM;
     else
         rc = sv_penalty_init();
@@ -112,6 +114,7 @@ int sv_server_new(cf_config *cfg, const char *used_file, int verbose,
         sv_server_free(s);
         return rc;
     }
+    s->stats.started = pl_time_now();
     sv_hostname(cfg, s->hostname, sizeof s->hostname);
     s->nsvc = nsvc;
     for (i = 0; i < nsvc; i++) {
@@ -166,7 +169,13 @@ int sv_server_new(cf_config *cfg, const char *used_file, int verbose,
 
 int sv_server_open_store(sv_server *s, char *err, size_t errlen)
 {
-    return sv_store_open(s->cfg->cfg, &s->store, &s->root, err, errlen);
+    int rc = sv_store_open(s->cfg->cfg, &s->store, &s->root, err, errlen);
+
+    /* The control channel lives in the store, and is created here, after
+     * the privilege drop, so that it belongs to the service account. */
+    if (rc == PL_OK)
+        rc = sv_ctl_open(s, err, errlen);
+    return rc;
 }
 
 /* --- sessions --------------------------------------------------------- */
@@ -189,8 +198,8 @@ static void sess_main(void *arg)
                    pl_strerror(rc));
     }
     if (rc == PL_OK && v->implicit_tls) {
-        pl_i32 ms = (pl_i32)sv_cfg_int(ss->cfg->cfg, v->handshake_key,
-                                       SV_TLS_HANDSHAKE_SECS) * 1000;
+        pl_i32 ms = (pl_i32)cf_duration(ss->cfg->cfg, v->handshake_key) *
+                    1000;
         rc = nt_conn_starttls(c, ss->tls, ms);
         if (rc != PL_OK)
             ut_log_info("%s: TLS handshake with %s failed: %s", v->name,
@@ -222,6 +231,7 @@ static void sess_main(void *arg)
      * it frees only when the thread ends; free it now, before the drain may
      * let the process exit while this detached thread is still ending. */
     OPENSSL_thread_stop();
+    sv_stats_leave(s, ss->si);
     /* Last touch of the server: once counted out, the drain may free it. */
     sv_limit_leave(lim, ss->peer);
     free(ss);
@@ -239,6 +249,7 @@ static void dispatch(sv_server *s, int li, pl_sock *sock)
         (void)ut_strlcpy(peer, "unknown", sizeof peer);
     why = sv_limit_enter(s->svc[si].lim, peer);
     if (why != SV_LIM_OK) {
+        sv_stats_refused(s, si);
         ut_log(PL_LOG_NOTICE, PL_LOGCAT_MAIL, "%s: refused %s: %s", v->name,
                peer, why == SV_LIM_TOTAL ? "too many sessions"
                : "too many sessions from this address");
@@ -267,8 +278,10 @@ static void dispatch(sv_server *s, int li, pl_sock *sock)
     ss->cfg->refs++;
     pl_mutex_unlock(s->mu);
     ut_log_debug("%s: connection from %s port %d", v->name, peer, port);
+    sv_stats_enter(s, si);     /* before the thread can count itself out */
     rc = pl_thread_start(sess_main, ss, (size_t)SV_THREAD_STACK, 1, NULL);
     if (rc != PL_OK) {
+        sv_stats_leave(s, si);
         ut_log_err("%s: cannot start a thread for %s: %s", v->name, peer,
                    pl_strerror(rc));
         if (ss->tls != NULL)
@@ -374,6 +387,8 @@ static int drain(sv_server *s)
         s->ls[i] = NULL;
     }
     s->nls = 0;
+    pl_sock_close(s->ctl);      /* ctl now finds no server: it is going */
+    s->ctl = NULL;
     n = sessions_open(s);
     ut_log(PL_LOG_NOTICE, PL_LOGCAT_MAIL, "shutting down: listeners "
            "closed, %d session%s to finish (up to %d s)", n,
@@ -399,7 +414,8 @@ static int drain(sv_server *s)
 
 int sv_server_run(sv_server *s)
 {
-    int rc;
+    pl_sock *all[SV_LISTEN_MAX + 1];
+    int rc, nall, i;
 
     rc = pl_events_install();
     if (rc != PL_OK) {
@@ -408,16 +424,25 @@ int sv_server_run(sv_server *s)
     }
     ut_log(PL_LOG_NOTICE, PL_LOGCAT_MAIL, "newmail serving as %s "
            "(pid %lu)", s->hostname, (unsigned long)pl_pid());
+    /* The control listener is one more socket of the same accept call,
+     * after the service listeners so that `which` still indexes ls. */
+    for (i = 0; i < s->nls; i++)
+        all[i] = s->ls[i];
+    nall = s->nls;
+    if (s->ctl != NULL)
+        all[nall++] = s->ctl;
     for (;;) {
         pl_sock *c = NULL;
-        int ev = pl_events_take(), which = 0;
+        int ev = pl_events_take() | sv_ctl_take_events(s), which = 0;
 
         if (ev & PL_EVENT_TERM)
             break;
         if (ev & PL_EVENT_RELOAD)
             reload(s);
-        rc = pl_sock_accept(s->ls, s->nls, SV_POLL_MS, &c, &which);
-        if (rc == PL_OK) {
+        rc = pl_sock_accept(all, nall, SV_POLL_MS, &c, &which);
+        if (rc == PL_OK && which == s->nls) {
+            sv_ctl_serve(s, c);
+        } else if (rc == PL_OK) {
             dispatch(s, which, c);
         } else if (rc != PL_ETIMEDOUT && rc != PL_EINTR) {
             /* Out of descriptors or memory: pause instead of spinning;
@@ -439,6 +464,8 @@ void sv_server_free(sv_server *s)
         return;     /* threads still use it; the process is exiting */
     for (i = 0; i < s->nls; i++)
         pl_sock_close(s->ls[i]);
+    pl_sock_close(s->ctl);
+    pl_dir_close(s->ctl_dir);
     for (i = 0; i < s->nsvc; i++)
         if (s->svc[i].owns_lim)
             sv_limit_free(s->svc[i].lim);
@@ -454,6 +481,8 @@ void sv_server_free(sv_server *s)
         pl_mutex_destroy(s->mu);
     if (s->root_mu != NULL)
         pl_mutex_destroy(s->root_mu);
+    if (s->stats.mu != NULL)
+        pl_mutex_destroy(s->stats.mu);
     free(s->used_file);
     free(s);
 }

@@ -27,6 +27,17 @@ typedef struct sv_svcstate {
     int owns_lim;      /* this row frees lim */
 } sv_svcstate;
 
+/* What `newmail ctl stats` reports; guarded by its own mutex because
+ * session threads count themselves out. */
+typedef struct sv_stats {
+    pl_mutex *mu;
+    pl_i64 started;                 /* wall clock at sv_server_new */
+    int now[SV_SVC_MAX];            /* sessions running, per service */
+    int peak[SV_SVC_MAX];           /* the most at once since the start */
+    pl_u64 total[SV_SVC_MAX];       /* sessions started since the start */
+    pl_u64 refused[SV_SVC_MAX];     /* refused by the session limits */
+} sv_stats;
+
 struct sv_server {
     sv_svcstate svc[SV_SVC_MAX];
     int nsvc;
@@ -44,6 +55,12 @@ struct sv_server {
     pl_mutex *root_mu;              /* a pl_dir serves one thread at once */
     char hostname[PL_HOST_MAX + 1];
     int abandoned;                  /* drain timed out: threads still run */
+    sv_stats stats;
+    pl_dir *ctl_dir;                /* store.root/_CONTROL (sv_ctl.c) */
+    pl_sock *ctl;                   /* the control listener, or NULL */
+    int ctl_events;                 /* PL_EVENT_* asked for by ctl; main
+                                       thread only */
+    const char *version;            /* for STATS; may be NULL */
 };
 
 #endif

@@ -37,6 +37,7 @@ static int pen_bucket[PEN_BUCKETS];
 static int pen_free;
 static int pen_used;
 static pl_u64 pen_seq;
+static pl_u64 pen_failures;    /* since start, for `newmail ctl stats` */
 static pl_i64 (*pen_now)(void) = pl_time_now;
 
 static unsigned pen_hash(const char *s)
@@ -173,6 +174,7 @@ void sv_penalty_fail(const char *peer)
     if (pen_mu == NULL)
         return;
     pl_mutex_lock(pen_mu);
+    pen_failures++;
     now = pen_now();
     i = pen_find(addr, &prev);
     if (i != PEN_NONE && !pen_expired(&pen_pool[i], now)) {
@@ -242,4 +244,16 @@ void sv_penalty_clear(void)
     pl_mutex_lock(pen_mu);
     pen_reset();
     pl_mutex_unlock(pen_mu);
+}
+
+pl_u64 sv_penalty_failures(void)
+{
+    pl_u64 n;
+
+    if (pen_mu == NULL)
+        return 0;
+    pl_mutex_lock(pen_mu);
+    n = pen_failures;
+    pl_mutex_unlock(pen_mu);
+    return n;
 }

@@ -34,6 +34,10 @@ void sv_penalty_ok(const char *peer);
 /* Sources in the table now (stats, tests); at most SV_PENALTY_SLOTS. */
 int sv_penalty_count(void);
 
+/* Authentication failures recorded since the table was created (every
+ * service; `newmail ctl stats`). */
+pl_u64 sv_penalty_failures(void);
+
 /* Tests: take the time from now_fn instead of pl_time_now (NULL restores
  * it), and forget every source. */
 void sv_penalty_set_clock(pl_i64 (*now_fn)(void));

@@ -12,7 +12,6 @@
 #include <string.h>
 #include "sv.h"
 #include "sv_penalty.h"
-#include "cf_int.h"
 #include "ut_log.h"
 #include "ut_str.h"
 
@@ -37,21 +36,6 @@ void sv_hostname(const cf_config *cfg, char *buf, size_t n)
         return;
     if (pl_hostname(buf, n) != PL_OK)
         (void)ut_strlcpy(buf, "localhost", n);
-}
-
-pl_i64 sv_cfg_int(const cf_config *cfg, const char *key, pl_i64 def)
-{
-    /* Keys of policies the configuration may not know yet are asked for
-     * only once registered, so that asking is never a programming error. */
-    int i = cf_key_index(key);
-
-    if (i < 0)
-        return def;
-    if (cf_keys[i].type == CF_T_DUR)
-        return cf_duration(cfg, key);
-    if (cf_keys[i].type == CF_T_INT)
-        return cf_int(cfg, key);
-    return def;
 }
 
 int sv_drop_privileges(const cf_config *cfg, int *dropped, char *err,
@@ -239,8 +223,7 @@ int sv_inetd_session(const cf_config *cfg, const sv_service *svc,
             sock = NULL;
     }
     if (rc == PL_OK && svc->implicit_tls) {
-        hs_ms = (pl_i32)sv_cfg_int(cfg, svc->handshake_key,
-                                   SV_TLS_HANDSHAKE_SECS) * 1000;
+        hs_ms = (pl_i32)cf_duration(cfg, svc->handshake_key) * 1000;
         rc = nt_conn_starttls(c, tls, hs_ms);
         if (rc != PL_OK) {
             ut_log_info("%s: TLS handshake with %s failed: %s", svc->name,

@@ -25,6 +25,7 @@ static const t_register_fn t_suites[] = {
     t_srv_register,
     t_pop3_register,
     t_smtp_register,
+    t_ctl_register,
     NULL
 };
 

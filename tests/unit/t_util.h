@@ -20,6 +20,7 @@ int t_sasl_register(void);   /* t_sasl.c: SASL mechanisms */
 int t_srv_register(void);    /* t_srv.c: penalties and session limits */
 int t_pop3_register(void);   /* t_pop3.c: the POP3 session engine */
 int t_smtp_register(void);   /* t_smtp.c: the SMTP session engine */
+int t_ctl_register(void);    /* t_ctl.c: the control channel */
 
 /* A scripted byte source for lr_reader and other stream parsers: serves
  * `data` in pieces of at most `chunk` bytes per read (1 = one byte at a
