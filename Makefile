@@ -92,7 +92,10 @@ TEST_SRCS     = tests/unit/t_feed.c tests/unit/t_util.c tests/unit/t_lr.c \
                 tests/unit/t_smtp.c tests/unit/t_tlscli.c \
                 tests/unit/t_ctl.c
 # Test and measuring programs with a main() of their own.
-BENCH_SRCS    = tests/tools/st_bench.c tests/tools/t_stmove.c
+TOOL_SRCS     = tests/tools/st_bench.c tests/tools/t_stmove.c
+# newmail-bench, the load generator (doc/performance.md).
+BENCH_SRCS    = src/bench/bn_main.c src/bench/bn_conn.c src/bench/bn_run.c \
+                src/bench/bn_stats.c
 
 # --- objects ---------------------------------------------------------------
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
@@ -136,7 +139,7 @@ CHECKS = deps includecheck listcheck ods2check lint all unit namecheck \
 .PHONY: all check unit install clean deps demo unit32 asan namecheck \
         includecheck vmscheck listcheck lint ods2check integration \
         check-selftest print-lists tests
-all: $(BUILD)/newmail
+all: $(BUILD)/newmail $(BUILD)/newmail-bench
 
 $(BUILD)/newmail: $(CORE_OBJS) $(MAIN_OBJS)
 	$(CC) $(OPT) $(EXTRA_CFLAGS) -o $@ $^ $(LIBS_ALL) $(EXTRA_LDFLAGS)
@@ -154,8 +157,11 @@ $(BUILD)/obj/%.o: %.c
 
 tests: $(BUILD)/newmail-tests
 
-# A program of BENCH_SRCS: its object plus the core.
+# A program of TOOL_SRCS: its object plus the core.
 $(BUILD)/st_bench $(BUILD)/t_stmove: $(BUILD)/%: $(BUILD)/obj/tests/tools/%.o $(CORE_OBJS)
+	$(CC) $(OPT) $(EXTRA_CFLAGS) -o $@ $^ $(LIBS_ALL) $(EXTRA_LDFLAGS)
+
+$(BUILD)/newmail-bench: $(call obj,$(BENCH_SRCS)) $(CORE_OBJS)
 	$(CC) $(OPT) $(EXTRA_CFLAGS) -o $@ $^ $(LIBS_ALL) $(EXTRA_LDFLAGS)
 
 # --- tests -------------------------------------------------------------------
@@ -170,7 +176,7 @@ unit: $(BUILD)/newmail-tests
 # Every tests/integration/t_*.sh, run with NEWMAIL=<the program> and the
 # program as first argument.  NEWMAIL_BIN overrides the program (asan).
 NEWMAIL_BIN ?= $(BUILD)/newmail
-integration: $(NEWMAIL_BIN) $(BUILD)/t_stmove
+integration: $(NEWMAIL_BIN) $(BUILD)/t_stmove $(BUILD)/newmail-bench
 	@set -- tests/integration/t_*.sh; [ -f "$$1" ] || \
 	 { echo "integration: FAIL no tests/integration/t_*.sh"; exit 1; }; \
 	 n=0; for t in "$$@"; do n=$$((n+1)); echo "== $$t"; \

@@ -92,7 +92,9 @@ $ test_srcs = "[.tests.unit]t_feed.c,[.tests.unit]t_util.c,[.tests.unit]t_lr.c,"
               "[.tests.unit]t_auth.c,[.tests.unit]t_store.c,[.tests.unit]t_tls.c," + -
               "[.tests.unit]t_sasl.c,[.tests.unit]t_srv.c,[.tests.unit]t_pop3.c," + -
               "[.tests.unit]t_smtp.c,[.tests.unit]t_tlscli.c,[.tests.unit]t_ctl.c"
-$ bench_srcs = "[.tests.tools]st_bench.c,[.tests.tools]t_stmove.c"
+$ tool_srcs = "[.tests.tools]st_bench.c,[.tests.tools]t_stmove.c"
+$ bench_srcs = "[.src.bench]bn_main.c,[.src.bench]bn_conn.c,[.src.bench]bn_run.c," + -
+               "[.src.bench]bn_stats.c"
 $ core_groups = "platform_srcs,rand_srcs,vms_srcs,util_srcs,net_srcs,conf_srcs," + -
                 "store_srcs,auth_srcs,msg_srcs,pop3_srcs,smtp_srcs,srv_srcs,cli_srcs"
 $ test_groups = "test_main,test_srcs"
