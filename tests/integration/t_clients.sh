@@ -35,9 +35,11 @@ if [ ! -x "$nm" ]; then
 fi
 command -v python3 >/dev/null || { echo "t_clients: needs python3" >&2; exit 2; }
 
-exec python3 - "$nm" <<'PYEOF'
+PYTHONPATH="$top/tests/integration${PYTHONPATH:+:$PYTHONPATH}" \
+    exec python3 - "$nm" <<'PYEOF'
 import os, poplib, re, shutil, signal, smtplib, socket, ssl, subprocess
 import sys, tempfile, time
+from nmtest import free_ports, wait_port, make_cert
 
 NM = sys.argv[1]
 tmp = tempfile.mkdtemp(prefix="t_clients.")
@@ -58,25 +60,6 @@ def check(name, cond, why=""):
             print("     " + str(why)[:900].replace("\n", "\n     "))
     sys.stdout.flush()
     return cond
-
-def free_ports(n):
-    socks = [socket.socket() for _ in range(n)]
-    for s in socks:
-        s.bind(("127.0.0.1", 0))
-    ports = [s.getsockname()[1] for s in socks]
-    for s in socks:
-        s.close()
-    return ports
-
-def wait_port(port, secs=10.0):
-    end = time.time() + secs
-    while time.time() < end:
-        try:
-            socket.create_connection(("127.0.0.1", port), 0.5).close()
-            return True
-        except OSError:
-            time.sleep(0.05)
-    return False
 
 # The clients, each required: a missing one fails here, by name, and the
 # checks that need it fail too (with the same reason).
@@ -124,11 +107,7 @@ def wfile(name, data, mode=0o600):
     return path
 
 # --- the server ----------------------------------------------------------
-cert, key = os.path.join(tmp, "cert.pem"), os.path.join(tmp, "key.pem")
-subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
-                "ec_paramgen_curve:P-256", "-nodes", "-keyout", key,
-                "-out", cert, "-days", "2", "-subj", "/CN=localhost"],
-               check=True, capture_output=True, timeout=T)
+cert, key = make_cert(tmp, timeout=T)
 P3, P3S, SMTP, SUB, SUBS = free_ports(5)
 conf = os.path.join(tmp, "newmail.conf")
 with open(conf, "w") as f:

@@ -18,9 +18,11 @@ if [ ! -x "$nm" ]; then
 fi
 command -v python3 >/dev/null || { echo "t_ctl: needs python3" >&2; exit 2; }
 
-exec python3 - "$nm" <<'PYEOF'
+PYTHONPATH="$top/tests/integration${PYTHONPATH:+:$PYTHONPATH}" \
+    exec python3 - "$nm" <<'PYEOF'
 import os, poplib, re, shutil, signal, socket, stat, subprocess, sys
 import tempfile, time
+from nmtest import free_ports, wait_port
 
 NM = sys.argv[1]
 tmp = tempfile.mkdtemp(prefix="t_ctl.")
@@ -38,21 +40,7 @@ def check(name, cond, why=""):
             print("     " + str(why)[:600])
 
 def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-def wait_port(port, secs=10.0):
-    end = time.time() + secs
-    while time.time() < end:
-        try:
-            socket.create_connection(("127.0.0.1", port), 0.5).close()
-            return True
-        except OSError:
-            time.sleep(0.05)
-    return False
+    return free_ports(1)[0]
 
 def pop3_counts(out):
     """now, total, max of the pop3 service in a STATS body."""

@@ -25,8 +25,10 @@ if [ ! -x "$nm" ]; then
 fi
 command -v python3 >/dev/null || { echo "t_pop3_basic: needs python3" >&2; exit 2; }
 
-exec python3 - "$nm" <<'PYEOF'
+PYTHONPATH="$top/tests/integration${PYTHONPATH:+:$PYTHONPATH}" \
+    exec python3 - "$nm" <<'PYEOF'
 import os, poplib, signal, socket, ssl, subprocess, sys, tempfile, time, shutil
+from nmtest import free_ports, wait_port, make_cert
 
 NM = sys.argv[1]
 tmp = tempfile.mkdtemp(prefix="t_pop3_basic.")
@@ -53,32 +55,11 @@ def skip(name, why):
 def check(name, cond, why=""):
     (ok if cond else (lambda n: bad(n, why)))(name)
 
-def free_ports(n):
-    socks, ports = [], []
-    for _ in range(n):
-        s = socket.socket()
-        s.bind(("127.0.0.1", 0))
-        socks.append(s)
-        ports.append(s.getsockname()[1])
-    for s in socks:
-        s.close()
-    return ports
-
 def run(args, stdin=None, cwd=None):
     p = subprocess.run([NM] + args, input=stdin, capture_output=True,
                        cwd=cwd, timeout=60)
     return p.returncode, p.stdout.decode("utf-8", "replace"), \
         p.stderr.decode("utf-8", "replace")
-
-def make_cert(d, cn):
-    os.makedirs(d, exist_ok=True)
-    cert, key = os.path.join(d, "cert.pem"), os.path.join(d, "key.pem")
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec",
-                    "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
-                    "-keyout", key, "-out", cert, "-days", "2",
-                    "-subj", "/CN=" + cn], check=True,
-                   capture_output=True)
-    return cert, key
 
 def write_conf(path, p3, p3s, cert, key, store, extra=""):
     with open(path, "w") as f:
@@ -94,16 +75,6 @@ def write_conf(path, p3, p3s, cert, key, store, extra=""):
                 "log.level = debug\n"
                 "pop3.maximum_threads = 3\n%s" % (p3, p3s, cert, key, store,
                                                   extra))
-
-def wait_port(port, secs=10.0):
-    end = time.time() + secs
-    while time.time() < end:
-        try:
-            socket.create_connection(("127.0.0.1", port), 0.5).close()
-            return True
-        except OSError:
-            time.sleep(0.05)
-    return False
 
 def start(args, log, cwd=None, env=None, prefix=None):
     f = open(log, "wb")

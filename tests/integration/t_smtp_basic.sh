@@ -21,9 +21,11 @@ if [ ! -x "$nm" ]; then
 fi
 command -v python3 >/dev/null || { echo "t_smtp_basic: needs python3" >&2; exit 2; }
 
-exec python3 - "$nm" <<'PYEOF'
+PYTHONPATH="$top/tests/integration${PYTHONPATH:+:$PYTHONPATH}" \
+    exec python3 - "$nm" <<'PYEOF'
 import os, poplib, signal, smtplib, socket, ssl, subprocess, sys, tempfile
 import time, shutil
+from nmtest import free_ports, wait_port, make_cert
 
 NM = sys.argv[1]
 tmp = tempfile.mkdtemp(prefix="t_smtp_basic.")
@@ -40,30 +42,7 @@ def check(name, cond, why=""):
         if why:
             print("     " + str(why)[:600])
 
-def free_ports(n):
-    socks = [socket.socket() for _ in range(n)]
-    for s in socks:
-        s.bind(("127.0.0.1", 0))
-    ports = [s.getsockname()[1] for s in socks]
-    for s in socks:
-        s.close()
-    return ports
-
-def wait_port(port, secs=10.0):
-    end = time.time() + secs
-    while time.time() < end:
-        try:
-            socket.create_connection(("127.0.0.1", port), 0.5).close()
-            return True
-        except OSError:
-            time.sleep(0.05)
-    return False
-
-cert, key = os.path.join(tmp, "cert.pem"), os.path.join(tmp, "key.pem")
-subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
-                "ec_paramgen_curve:P-256", "-nodes", "-keyout", key,
-                "-out", cert, "-days", "2", "-subj", "/CN=localhost"],
-               check=True, capture_output=True)
+cert, key = make_cert(tmp)
 p3, smtp, sub = free_ports(3)
 conf = os.path.join(tmp, "newmail.conf")
 with open(conf, "w") as f:
