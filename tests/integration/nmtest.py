@@ -1,5 +1,6 @@
-"""nmtest.py - what the Python-driven integration scripts share: free
-loopback ports, waiting for a listener, and a throw-away certificate.
+"""nmtest.py - what the Python-driven integration scripts share: the
+ok/FAIL reporting and its closing "N passed, N failed" line, free loopback
+ports, waiting for a listener, and a throw-away certificate.
 
 Every address is 127.0.0.1; every wait is bounded.  The scripts find this
 module through PYTHONPATH, which their shell wrappers set.
@@ -7,7 +8,32 @@ module through PYTHONPATH, which their shell wrappers set.
 import os
 import socket
 import subprocess
+import sys
 import time
+
+passed = 0
+failed = 0
+
+
+def check(name, cond, why=""):
+    """Print "ok NAME" or "FAIL NAME" (and why, indented); return cond."""
+    global passed, failed
+    if cond:
+        passed += 1
+        print("ok   " + name)
+    else:
+        failed += 1
+        print("FAIL " + name)
+        if why:
+            print("     " + str(why)[:900].replace("\n", "\n     "))
+    sys.stdout.flush()
+    return cond
+
+
+def finish():
+    """Print the closing line CI reads and exit 1 if any check failed."""
+    print("%d passed, %d failed" % (passed, failed))
+    sys.exit(1 if failed else 0)
 
 
 def free_ports(n):

@@ -39,27 +39,14 @@ PYTHONPATH="$top/tests/integration${PYTHONPATH:+:$PYTHONPATH}" \
     exec python3 - "$nm" <<'PYEOF'
 import os, poplib, re, shutil, signal, smtplib, socket, ssl, subprocess
 import sys, tempfile, time
-from nmtest import free_ports, wait_port, make_cert
+from nmtest import check, finish, free_ports, wait_port, make_cert
 
 NM = sys.argv[1]
 tmp = tempfile.mkdtemp(prefix="t_clients.")
 home = os.path.join(tmp, "home")
 os.makedirs(home)
-passed = failed = 0
 T = 60                       # every client invocation is bounded by this
 
-def check(name, cond, why=""):
-    global passed, failed
-    if cond:
-        passed += 1
-        print("ok   " + name)
-    else:
-        failed += 1
-        print("FAIL " + name)
-        if why:
-            print("     " + str(why)[:900].replace("\n", "\n     "))
-    sys.stdout.flush()
-    return cond
 
 # The clients, each required: a missing one fails here, by name, and the
 # checks that need it fail too (with the same reason).
@@ -548,6 +535,5 @@ finally:
     else:
         shutil.rmtree(tmp, ignore_errors=True)
 
-print("%d passed, %d failed" % (passed, failed))
-sys.exit(1 if failed else 0)
+finish()
 PYEOF

@@ -22,22 +22,11 @@ PYTHONPATH="$top/tests/integration${PYTHONPATH:+:$PYTHONPATH}" \
     exec python3 - "$nm" <<'PYEOF'
 import os, poplib, re, shutil, signal, socket, stat, subprocess, sys
 import tempfile, time
-from nmtest import free_ports, wait_port
+from nmtest import check, finish, free_ports, wait_port
 
 NM = sys.argv[1]
 tmp = tempfile.mkdtemp(prefix="t_ctl.")
-passed = failed = 0
 
-def check(name, cond, why=""):
-    global passed, failed
-    if cond:
-        passed += 1
-        print("ok   " + name)
-    else:
-        failed += 1
-        print("FAIL " + name)
-        if why:
-            print("     " + str(why)[:600])
 
 def free_port():
     return free_ports(1)[0]
@@ -221,6 +210,5 @@ finally:
             srv.kill()
     shutil.rmtree(tmp, ignore_errors=True)
 
-print("%d passed, %d failed" % (passed, failed))
-sys.exit(1 if failed else 0)
+finish()
 PYEOF

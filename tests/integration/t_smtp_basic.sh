@@ -25,22 +25,10 @@ PYTHONPATH="$top/tests/integration${PYTHONPATH:+:$PYTHONPATH}" \
     exec python3 - "$nm" <<'PYEOF'
 import os, poplib, signal, smtplib, socket, ssl, subprocess, sys, tempfile
 import time, shutil
-from nmtest import free_ports, wait_port, make_cert
+from nmtest import check, finish, free_ports, wait_port, make_cert
 
 NM = sys.argv[1]
 tmp = tempfile.mkdtemp(prefix="t_smtp_basic.")
-passed = failed = 0
-
-def check(name, cond, why=""):
-    global passed, failed
-    if cond:
-        passed += 1
-        print("ok   " + name)
-    else:
-        failed += 1
-        print("FAIL " + name)
-        if why:
-            print("     " + str(why)[:600])
 
 cert, key = make_cert(tmp)
 p3, smtp, sub = free_ports(3)
@@ -227,6 +215,5 @@ finally:
           open(os.path.join(tmp, "serve.log"), "rb").read()[-2000:])
     shutil.rmtree(tmp, ignore_errors=True)
 
-print("%d passed, %d failed" % (passed, failed))
-sys.exit(1 if failed else 0)
+finish()
 PYEOF
