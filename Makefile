@@ -27,7 +27,8 @@ WARN     = -std=c99 -pedantic -Wall -Wextra -Werror -Wvla \
            -fno-common
 CPPFLAGS_ALL = -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
            -Iplatform -Iposix -Isrc/util -Isrc/net -Isrc/conf -Isrc/cli \
-           -Isrc/store -Isrc/auth -Isrc/msg -Isrc/pop3 -Isrc/smtp -Isrc/srv
+           -Isrc/store -Isrc/auth -Isrc/msg -Isrc/pop3 -Isrc/smtp -Isrc/srv \
+           -Isrc/alias -Isrc/queue -Isrc/dns -Isrc/smtpc
 OPT      ?= -O2 -g
 EXTRA_CFLAGS ?=
 EXTRA_LDFLAGS ?=
@@ -76,12 +77,17 @@ SMTP_SRCS     = src/smtp/sm_addr.c src/smtp/sm_param.c src/smtp/sm_data.c \
 SRV_SRCS      = src/srv/sv_penalty.c src/srv/sv_limit.c src/srv/sv_listen.c \
                 src/srv/sv_setup.c src/srv/sv_daemon.c src/srv/sv_pop3.c \
                 src/srv/sv_smtp.c src/srv/sv_ctl.c
+ALIAS_SRCS    =
+QUEUE_SRCS    =
+DNS_SRCS      =
+SMTPC_SRCS    =
 MAIN_SRCS     = src/cli/nm_main.c
 
 # Portable core plus the POSIX layer: everything but main().
 CORE_SRCS  = $(PLATFORM_SRCS) $(RAND_SRCS) $(POSIX_SRCS) $(UTIL_SRCS) \
              $(NET_SRCS) $(CONF_SRCS) $(STORE_SRCS) $(AUTH_SRCS) \
-             $(MSG_SRCS) $(POP3_SRCS) $(SMTP_SRCS) $(SRV_SRCS) $(CLI_SRCS)
+             $(MSG_SRCS) $(POP3_SRCS) $(SMTP_SRCS) $(ALIAS_SRCS) \
+             $(QUEUE_SRCS) $(DNS_SRCS) $(SMTPC_SRCS) $(SRV_SRCS) $(CLI_SRCS)
 
 # Unit tests; the 32-bit build runs every one of them too.
 TEST_MAIN     = tests/unit/t_main.c

@@ -85,6 +85,10 @@ $ smtp_srcs = "[.src.smtp]sm_addr.c,[.src.smtp]sm_param.c,[.src.smtp]sm_data.c,"
 $ srv_srcs = "[.src.srv]sv_penalty.c,[.src.srv]sv_limit.c,[.src.srv]sv_listen.c," + -
              "[.src.srv]sv_setup.c,[.src.srv]sv_daemon.c,[.src.srv]sv_pop3.c," + -
              "[.src.srv]sv_smtp.c,[.src.srv]sv_ctl.c"
+$ alias_srcs = ""
+$ queue_srcs = ""
+$ dns_srcs = ""
+$ smtpc_srcs = ""
 $ main_srcs = "[.src.cli]nm_main.c"
 $ test_main = "[.tests.unit]t_main.c"
 $ test_srcs = "[.tests.unit]t_feed.c,[.tests.unit]t_util.c,[.tests.unit]t_lr.c," + -
@@ -96,7 +100,8 @@ $ tool_srcs = "[.tests.tools]st_bench.c,[.tests.tools]t_stmove.c"
 $ bench_srcs = "[.src.bench]bn_main.c,[.src.bench]bn_conn.c,[.src.bench]bn_run.c," + -
                "[.src.bench]bn_stats.c"
 $ core_groups = "platform_srcs,rand_srcs,vms_srcs,util_srcs,net_srcs,conf_srcs," + -
-                "store_srcs,auth_srcs,msg_srcs,pop3_srcs,smtp_srcs,srv_srcs,cli_srcs"
+                "store_srcs,auth_srcs,msg_srcs,pop3_srcs,smtp_srcs,alias_srcs,queue_srcs," + -
+                "dns_srcs,smtpc_srcs,srv_srcs,cli_srcs"
 $ test_groups = "test_main,test_srcs"
 $! END GROUPS
 $!
@@ -113,6 +118,7 @@ $ endif
 $ cdefs = "_POSIX_EXIT=1,_LARGEFILE=1,_USE_STD_STAT=1,__NEW_STARLET=1,PL_VMS=1"
 $ cincs = "[.platform],[.vms],[.src.util],[.src.net],[.src.conf],[.src.cli]," + -
           "[.src.store],[.src.auth],[.src.msg],[.src.pop3],[.src.smtp],[.src.srv]," + -
+          "[.src.alias],[.src.queue],[.src.dns],[.src.smtpc]," + -
           "[.tests.unit],NEWMAIL_ZLIB_INC:"
 $ cquals = "/NAMES=(AS_IS,SHORTENED)/PREFIX_LIBRARY_ENTRIES=ALL_ENTRIES" + -
            "/EXTERN_MODEL=STRICT_REFDEF/FLOAT=IEEE_FLOAT" + -

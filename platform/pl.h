@@ -39,6 +39,12 @@
  * Call once from main() before anything else. */
 int pl_init(void);
 
+/* The name the program was started under, lower case, without
+ * directory, type or version ("/usr/sbin/sendmail" -> "sendmail";
+ * "DKA0:[SYS]MAILQ.EXE;3" -> "mailq"), for the sendmail and mailq
+ * personalities.  PL_ERANGE if it does not fit in n bytes. */
+int pl_prog_name(const char *argv0, char *buf, size_t n);
+
 /* Text for a PL_E* code ("file exists"); never NULL. */
 const char *pl_strerror(int status);
 
@@ -322,6 +328,35 @@ int pl_sock_inherited_conn(pl_sock **out);
 int pl_sock_inherited_listeners(pl_sock **out, int max, int *n);
 
 /* ------------------------------------------------------------------ */
+/* Datagrams and the system resolver's servers (DNS client)            */
+/* ------------------------------------------------------------------ */
+
+typedef struct pl_udp pl_udp;
+
+/* A UDP socket connected to "ADDRESS:PORT" (an IPv4 address or a
+ * bracketed IPv6 address; no names), with a source port the system picks
+ * at random.  Only datagrams from that server are received. */
+int pl_udp_open(const char *addr_port, pl_udp **out);
+
+/* Send one datagram of n bytes. */
+int pl_udp_send(pl_udp *u, const void *buf, size_t n);
+
+/* Wait at most timeout_ms for one datagram; *got its length (a longer one
+ * is cut to n).  PL_ETIMEDOUT when none came; PL_ECONNREFUSED when the
+ * server's port answered with ICMP unreachable. */
+int pl_udp_recv(pl_udp *u, void *buf, size_t n, pl_i32 timeout_ms,
+                size_t *got);
+
+/* Close (NULL accepted). */
+void pl_udp_close(pl_udp *u);
+
+/* The name servers the system is configured with, as "ADDRESS:PORT"
+ * items separated by commas (POSIX: nameserver lines of /etc/resolv.conf;
+ * OpenVMS: the TCPIP$BIND_SERVERnnn logical names of TCP/IP Services).
+ * PL_ENOENT when none is configured, PL_ERANGE when buf is too small. */
+int pl_dns_servers(char *buf, size_t n);
+
+/* ------------------------------------------------------------------ */
 /* Local control channel                                               */
 /* ------------------------------------------------------------------ */
 
@@ -429,6 +464,55 @@ int pl_user_lookup(const char *name, pl_user *out);
  * database: see pl_priv_raise. */
 int pl_user_verify(const char *name, const char *password,
                    const char *service, const char *peer, int *result);
+
+/* ------------------------------------------------------------------ */
+/* Native mailboxes of system accounts (the PMDF "legacy" order)       */
+/* ------------------------------------------------------------------ */
+
+typedef struct pl_nmb pl_nmb;
+
+/* Callback receiving message text; nonzero stops and is returned. */
+typedef int (*pl_out_fn)(void *ctx, const void *buf, size_t n);
+
+/* Open the new-mail box of the system account u for one POP3 session;
+ * the process already runs as u (pl_become_user).  POSIX: ~/Maildir
+ * (new/ and cur/) when it exists, else the spool file /var/mail/USER
+ * locked as the system's delivery agent locks it (fcntl plus USER.lock
+ * dot-lock) for the whole session; OpenVMS: the NEWMAIL folder of the
+ * user's MAIL file through the callable MAIL routines.  PL_ENOENT: the
+ * user has no mailbox (an empty one is served); PL_EAGAIN: another
+ * session or the delivery agent holds it ([IN-USE]). */
+int pl_nmb_open(const pl_user *u, pl_nmb **out);
+
+/* Messages in the box when it was opened. */
+pl_u32 pl_nmb_count(const pl_nmb *m);
+
+/* Message i (0-based): its size in octets as POP3 sends it (CRLF line
+ * ends, before dot-stuffing), and a unique id (1..70 characters 0x21..
+ * 0x7E) that stays the same across sessions. */
+int pl_nmb_info(pl_nmb *m, pl_u32 i, pl_u64 *octets, char *uid,
+                size_t un);
+
+/* Send message i with CRLF line ends and without dot-stuffing through
+ * out: all of it when body_lines < 0, else the header, the blank line
+ * and at most body_lines lines of the body (TOP). */
+int pl_nmb_read(pl_nmb *m, pl_u32 i, pl_i64 body_lines, pl_out_fn out,
+                void *ctx);
+
+/* pl_nmb_set dispositions, applied by pl_nmb_commit */
+#define PL_NMB_KEEP   0   /* stays new (the default) */
+#define PL_NMB_SEEN   1   /* moves to read mail: ~/mbox, Maildir cur/ with
+                             the S flag, the OpenVMS MAIL folder */
+#define PL_NMB_DELETE 2   /* removed (OpenVMS: to WASTEBASKET) */
+
+int pl_nmb_set(pl_nmb *m, pl_u32 i, int disposition);
+
+/* Apply the dispositions durably (QUIT in the UPDATE state): mail that
+ * arrived during the session is kept untouched. */
+int pl_nmb_commit(pl_nmb *m);
+
+/* Release the box and its locks; without a commit nothing changes. */
+void pl_nmb_close(pl_nmb *m);
 
 /* ------------------------------------------------------------------ */
 /* Identity and privilege                                              */

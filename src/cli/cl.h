@@ -71,6 +71,12 @@ int cl_smtpd_run(cl_ctx *ctx, int argc, char **argv);
  * request over the running server's control channel. */
 int cl_ctl_run(cl_ctx *ctx, int argc, char **argv);
 
+/* Send one control request line (verb without CRLF, e.g. "FLUSH") to the
+ * running server of cfg's store; its reply in reply.  CL_EX_OK for a +OK
+ * reply, CL_EX_DATAERR for -ERR, else the failure (already reported). */
+int cl_ctl_request(const cl_ctx *ctx, cf_config *cfg, const char *verb,
+                   char *reply, size_t n);
+
 /* Run the command named by argv[0] (the first word after the global
  * options) with its arguments; argc may be 0 (a usage error).  Handles
  * --help and -h at every level, `help [COMMAND...]`, and unknown names.

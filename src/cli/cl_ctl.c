@@ -63,6 +63,9 @@ static int ctl_connect(const cl_ctx *ctx, cf_config *cfg, pl_sock **out)
     return ctl_exit(rc);
 }
 
+static int ctl_exchange(const cl_ctx *ctx, cf_config *cfg, const char *req,
+                        char *reply, size_t n);
+
 /* Read the reply until the server closes, at most n - 1 bytes. */
 static int ctl_reply(pl_sock *s, char *buf, size_t n)
 {
@@ -136,8 +139,7 @@ int cl_ctl_run(cl_ctx *ctx, int argc, char **argv)
     char req[SV_CTL_LINE_MAX + 1], reply[SV_CTL_REPLY_MAX + 1];
     const char *used;
     cf_config *cfg = NULL;
-    pl_sock *s = NULL;
-    int code, rc, level, stats = 0;
+    int code, level, stats = 0;
 
     if (argc < 2)
         return cl_usage_error(ctx, "newmail ctl", CTL_USAGE,
@@ -167,17 +169,45 @@ int cl_ctl_run(cl_ctx *ctx, int argc, char **argv)
     code = cl_load_config(ctx, NULL, &cfg, &used);
     if (code != CL_EX_OK)
         return code;
-    code = ctl_connect(ctx, cfg, &s);
+    code = ctl_exchange(ctx, cfg, req, reply, sizeof reply);
     cf_free(cfg);
+    if (code != CL_EX_OK)
+        return code;
+    return ctl_print(ctx, reply, stats);
+}
+
+/* Connect, send req (with its CRLF), read the whole reply. */
+static int ctl_exchange(const cl_ctx *ctx, cf_config *cfg, const char *req,
+                        char *reply, size_t n)
+{
+    pl_sock *s = NULL;
+    int code, rc;
+
+    code = ctl_connect(ctx, cfg, &s);
     if (code != CL_EX_OK)
         return code;
     rc = pl_sock_write(s, req, strlen(req), CL_CTL_WAIT_MS);
     if (rc == PL_OK)
-        rc = ctl_reply(s, reply, sizeof reply);
+        rc = ctl_reply(s, reply, n);
     pl_sock_close(s);
     if (rc != PL_OK) {
         cl_error(ctx, "no answer from the server: %s", pl_strerror(rc));
         return CL_EX_UNAVAILABLE;
     }
-    return ctl_print(ctx, reply, stats);
+    return CL_EX_OK;
+}
+
+int cl_ctl_request(const cl_ctx *ctx, cf_config *cfg, const char *verb,
+                   char *reply, size_t n)
+{
+    char req[SV_CTL_LINE_MAX + 1];
+    int code;
+
+    if (strlen(verb) + 3 > sizeof req)
+        return CL_EX_SOFTWARE;
+    sprintf(req, "%s\r\n", verb);
+    code = ctl_exchange(ctx, cfg, req, reply, n);
+    if (code == CL_EX_OK && strncmp(reply, "+OK", 3) != 0)
+        return CL_EX_DATAERR;
+    return code;
 }

@@ -217,7 +217,127 @@ const cf_key cf_keys[] = {
       "submissions) may take." },
     { "smtp.pregreet_wait", CF_T_DUR, "0", NULL, NO_ENUM, 0, 60, "s",
       "Wait this long before the greeting; a client that talks first "
-      "gets 554 and is closed (0: only input already there counts)." }
+      "gets 554 and is closed (0: only input already there counts)." },
+    /* Postfix smtpd_min_data_rate and a per-command deadline (attack H2). */
+    { "smtp.command_deadline", CF_T_DUR, "300", NULL, NO_ENUM,
+      10, 3600, "s",
+      "Longest time one command line may take to arrive, however slowly "
+      "it trickles in; past it: 421 and close." },
+    { "smtp.min_data_rate", CF_T_INT, "500", NULL, NO_ENUM,
+      0, 1000000000L, "bytes/s",
+      "Slowest DATA transfer accepted, averaged from the start of DATA "
+      "(after a grace of smtp.idle_timeout); 0: no minimum." },
+
+    /* --- relay (OpenVMS good clients and relay zones) --- */
+    { "smtp.relay_clients", CF_T_LIST, "127.0.0.0/8, ::1", NULL, NO_ENUM,
+      NONE,
+      "Client networks (ADDRESS or ADDRESS/BITS) that may relay to any "
+      "domain; authenticated clients always may." },
+    { "smtp.relay_zones", CF_T_LIST, "", NULL, NO_ENUM, NONE,
+      "Domains any client may send to for relaying (a leading dot also "
+      "covers subdomains: .example.org); empty: none." },
+
+    /* --- aliases --- */
+    { "aliases.file", CF_T_STR, "", NULL, NO_ENUM, NONE,
+      "sendmail-format aliases file (name: target, ...; :include:FILE) "
+      "for the domains of `domains`; re-read when it changes; empty: "
+      "none." },
+
+    /* --- outbound queue (OpenVMS SMTP symbiont defaults) --- */
+    { "queue.maximum_deliveries", CF_T_INT, "20", NULL, NO_ENUM,
+      1, 1000, "sessions",
+      "Outbound SMTP deliveries running at once." },
+    { "queue.maximum_per_destination", CF_T_INT, "5", NULL, NO_ENUM,
+      1, 1000, "sessions",
+      "Outbound deliveries at once to one destination domain or relay "
+      "host." },
+    { "queue.first_retry", CF_T_DUR, "1800", NULL, NO_ENUM,
+      1, 864000L, "s",
+      "Wait after the first failed attempt (OpenVMS /INTERVAL INITIAL, "
+      "30 minutes)." },
+    { "queue.retry_interval", CF_T_DUR, "3600", NULL, NO_ENUM,
+      1, 864000L, "s",
+      "Wait between later attempts (OpenVMS /INTERVAL RETRY, 60 "
+      "minutes)." },
+    { "queue.maximum_lifetime", CF_T_DUR, "259200", NULL, NO_ENUM,
+      60, 8640000L, "s",
+      "Give up and bounce after this long in the queue (OpenVMS "
+      "/INTERVAL MAXIMUM, 3 days)." },
+    { "queue.delay_warning", CF_T_DUR, "0", NULL, NO_ENUM,
+      0, 8640000L, "s",
+      "Send one delay notice (RFC 3464 action delayed) to the sender "
+      "after this long; 0: never." },
+    { "queue.scan_interval", CF_T_DUR, "10", NULL, NO_ENUM, 1, 3600, "s",
+      "How often the queue runner looks for mail written by `newmail "
+      "sendmail` or left by another process." },
+    { "queue.bounce_size_limit", CF_T_SIZE, "50K", NULL, NO_ENUM,
+      1024, 100L * 1024L * 1024L, "bytes",
+      "Most of the original message returned in a bounce (RET=FULL); "
+      "beyond it only the header section is returned." },
+    { "queue.postmaster", CF_T_STR, "postmaster", NULL, NO_ENUM, NONE,
+      "Local address that receives bounces which could not be delivered "
+      "to their sender." },
+
+    /* --- outbound SMTP client (RFC 5321 4.5.3.2 timeouts) --- */
+    { "outbound.port", CF_T_INT, "25", NULL, NO_ENUM, 1, 65535, "port",
+      "TCP port of mail exchangers reached through MX or address "
+      "records." },
+    { "outbound.tls", CF_T_ENUM, "may", NULL, "none|may|encrypt|verify",
+      NONE,
+      "STARTTLS to mail exchangers: none, may (when offered; "
+      "unauthenticated), encrypt (required), verify (required, with a "
+      "certificate valid for the host)." },
+    { "outbound.tls_required_domains", CF_T_LIST, "", NULL, NO_ENUM, NONE,
+      "Destination domains for which outbound.tls of encrypt applies "
+      "whatever its setting." },
+    { "outbound.tls_ca_file", CF_T_STR, "", NULL, NO_ENUM, NONE,
+      "PEM file of trusted certificate authorities for verify; empty: "
+      "the system's." },
+    { "outbound.8bitmime", CF_T_ENUM, "send", NULL, "send|bounce", NONE,
+      "An 8-bit message for a server without 8BITMIME: send it as it is "
+      "(as Postfix does), or bounce it (5.6.3)." },
+    { "outbound.connect_timeout", CF_T_DUR, "30", NULL, NO_ENUM,
+      1, 3600, "s", "Longest wait for a TCP connection." },
+    { "outbound.greeting_timeout", CF_T_DUR, "300", NULL, NO_ENUM,
+      1, 3600, "s", "Wait for the 220 greeting (RFC 5321: 5 minutes)." },
+    { "outbound.command_timeout", CF_T_DUR, "300", NULL, NO_ENUM,
+      1, 3600, "s",
+      "Wait for the reply to EHLO, MAIL, RCPT, STARTTLS, AUTH (5 "
+      "minutes)." },
+    { "outbound.data_init_timeout", CF_T_DUR, "120", NULL, NO_ENUM,
+      1, 3600, "s", "Wait for the 354 reply to DATA (2 minutes)." },
+    { "outbound.data_block_timeout", CF_T_DUR, "180", NULL, NO_ENUM,
+      1, 3600, "s", "Longest wait to send each block of data (3 minutes)." },
+    { "outbound.data_done_timeout", CF_T_DUR, "600", NULL, NO_ENUM,
+      1, 3600, "s",
+      "Wait for the reply after the final dot (10 minutes)." },
+    { "outbound.zone", CF_T_LIST, "", NULL, NO_ENUM, NONE,
+      "OpenVMS /ZONE: domains (with their subdomains) delivered directly "
+      "by MX; others go to relay.host (the alternate gateway).  Empty: "
+      "relay.host, when set, takes everything." },
+    { "outbound.routes", CF_T_LIST, "", NULL, NO_ENUM, NONE,
+      "Fixed routes, DOMAIN=HOST[:PORT] or DOMAIN=[ADDRESS]:PORT, used "
+      "instead of MX lookup for that domain." },
+    { "relay.host", CF_T_STR, "", NULL, NO_ENUM, NONE,
+      "Smart host (HOST, HOST:PORT or [ADDRESS]:PORT) for mail leaving "
+      "outbound.zone; empty: deliver directly by MX." },
+    { "relay.tls", CF_T_ENUM, "may", NULL, "none|may|encrypt|verify",
+      NONE, "STARTTLS policy towards relay.host (see outbound.tls)." },
+    { "relay.auth_user", CF_T_STR, "", NULL, NO_ENUM, NONE,
+      "User name for AUTH at relay.host; empty: no AUTH.  AUTH is only "
+      "sent over TLS." },
+    { "relay.auth_password_file", CF_T_STR, "", NULL, NO_ENUM, NONE,
+      "File whose first line is the password for relay.auth_user "
+      "(keep it owner-only)." },
+
+    /* --- DNS --- */
+    { "dns.servers", CF_T_LIST, "", NULL, NO_ENUM, NONE,
+      "Name servers (ADDRESS or ADDRESS:PORT; IPv6 as [ADDRESS]:PORT) "
+      "for MX and address lookups; empty: the system's." },
+    { "dns.timeout", CF_T_DUR, "5", NULL, NO_ENUM, 1, 60, "s",
+      "Wait for one answer from one name server." },
+    { "dns.attempts", CF_T_INT, "2", NULL, NO_ENUM, 1, 10, "rounds",
+      "Rounds over the name servers before a lookup fails for now." }
 };
 
 const int cf_nkeys = (int)(sizeof cf_keys / sizeof cf_keys[0]);

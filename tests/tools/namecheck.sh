@@ -20,7 +20,7 @@
 set -eu
 
 BUILD=${1:-build}
-PREFIXES='pl_ px_ vms_ ut_ lr_ tl_ nt_ cf_ cl_ st_ au_ ms_ p3_ sm_ sv_ qu_ bn_ t_'
+PREFIXES='pl_ px_ vms_ ut_ lr_ tl_ nt_ cf_ cl_ st_ au_ ms_ p3_ sm_ sv_ qu_ qb_ qr_ al_ dn_ sc_ bn_ t_'
 CC=${CC:-cc}
 
 if [ ! -d "$BUILD/obj" ]; then
