@@ -71,6 +71,14 @@ int cl_smtpd_run(cl_ctx *ctx, int argc, char **argv);
  * request over the running server's control channel. */
 int cl_ctl_run(cl_ctx *ctx, int argc, char **argv);
 
+/* `newmail queue list|show|flush|delete|hold|release` (cl_queue.c); also
+ * the `mailq` personality, which runs it as "queue list". */
+int cl_queue_run(cl_ctx *ctx, int argc, char **argv);
+
+/* `newmail sendmail` (cl_sendmail.c): the sendmail-compatible submission
+ * command, also run when the program is installed as `sendmail`. */
+int cl_sendmail_run(cl_ctx *ctx, int argc, char **argv);
+
 /* Send one control request line (verb without CRLF, e.g. "FLUSH") to the
  * running server of cfg's store; its reply in reply.  CL_EX_OK for a +OK
  * reply, CL_EX_DATAERR for -ERR, else the failure (already reported). */

@@ -105,6 +105,8 @@ typedef struct sv_env {
     tl_ctx *tls;            /* NULL when no certificate is configured */
     const char *hostname;
     int implicit_tls;       /* TLS was negotiated at accept */
+    struct qu_queue *queue; /* the outbound queue; NULL: no relaying */
+    struct al_map *aliases; /* NULL: no aliases file */
 } sv_env;
 
 /* Run one session to its end; the caller closes c afterwards. */

@@ -31,7 +31,7 @@ set -eu
 
 I386_SSL_ROOT=${I386_SSL_ROOT:-${XDG_CACHE_HOME:-${HOME:-/root}/.cache}/newmail/i386-openssl}
 
-REQUIRED="make gcc binutils pkg-config libssl-dev zlib1g-dev libcunit1-dev libpam0g-dev gcc-multilib python3 file openssl curl swaks fetchmail mpop getmail6 msmtp libnet-ssleay-perl"
+REQUIRED="make gcc binutils pkg-config libssl-dev zlib1g-dev libcunit1-dev libpam0g-dev gcc-multilib python3 file openssl curl swaks fetchmail mpop getmail6 msmtp libnet-ssleay-perl dnsmasq-base postfix"
 REQUIRED_I386="libcunit1:i386 zlib1g:i386 libpam0g:i386"
 OPTIONAL="universal-ctags"
 
