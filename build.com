@@ -63,42 +63,52 @@ $ rand_srcs = "[.platform]pl_rand.c"
 $ vms_srcs = "[.vms]vms_init.c,[.vms]vms_err.c,[.vms]vms_fs.c,[.vms]vms_lock.c," + -
              "[.vms]vms_time.c,[.vms]vms_log.c,[.vms]vms_cfg.c,[.vms]vms_net.c," + -
              "[.vms]vms_thread.c,[.vms]vms_proc.c,[.vms]vms_user.c,[.vms]vms_priv.c," + -
-             "[.vms]vms_ctl.c"
+             "[.vms]vms_ctl.c,[.vms]vms_prog.c,[.vms]vms_nmbox.c,[.vms]vms_udp.c"
 $ util_srcs = "[.src.util]ut_str.c,[.src.util]ut_buf.c,[.src.util]ut_code.c," + -
               "[.src.util]ut_log.c,[.src.util]ut_date.c"
 $ net_srcs = "[.src.net]lr_read.c,[.src.net]tl_tls.c,[.src.net]nt_conn.c"
 $ conf_srcs = "[.src.conf]cf_value.c,[.src.conf]cf_keys.c,[.src.conf]cf_parse.c"
 $ cli_srcs = "[.src.cli]cl_cmd.c,[.src.cli]cl_config.c,[.src.cli]cl_user.c," + -
              "[.src.cli]cl_domain.c,[.src.cli]cl_deliver.c,[.src.cli]cl_store.c," + -
-             "[.src.cli]cl_mbox.c,[.src.cli]cl_serve.c,[.src.cli]cl_ctl.c"
+             "[.src.cli]cl_mbox.c,[.src.cli]cl_serve.c,[.src.cli]cl_ctl.c," + -
+             "[.src.cli]cl_sendmail.c,[.src.cli]cl_queue.c,[.src.cli]cl_dns.c"
 $ store_srcs = "[.src.store]st_name.c,[.src.store]st_index.c,[.src.store]st_zlib.c," + -
                "[.src.store]st_deliver.c,[.src.store]st_folder.c,[.src.store]st_lock.c," + -
                "[.src.store]st_recover.c"
 $ auth_srcs = "[.src.auth]au_name.c,[.src.auth]au_rec.c,[.src.auth]au_file.c," + -
               "[.src.auth]au_db.c,[.src.auth]au_domain.c,[.src.auth]au_quota.c," + -
               "[.src.auth]au_cred.c,[.src.auth]au_sasl.c"
-$ msg_srcs = ""
+$ msg_srcs = "[.src.msg]ms_hdr.c,[.src.msg]ms_addr.c"
 $ pop3_srcs = "[.src.pop3]p3_cmd.c,[.src.pop3]p3_capa.c,[.src.pop3]p3_auth.c," + -
-              "[.src.pop3]p3_trans.c,[.src.pop3]p3_session.c"
+              "[.src.pop3]p3_trans.c,[.src.pop3]p3_session.c,[.src.pop3]p3_mbox.c," + -
+              "[.src.pop3]p3_native.c"
 $ smtp_srcs = "[.src.smtp]sm_addr.c,[.src.smtp]sm_param.c,[.src.smtp]sm_data.c," + -
-              "[.src.smtp]sm_cmd.c,[.src.smtp]sm_auth.c,[.src.smtp]sm_session.c"
+              "[.src.smtp]sm_cmd.c,[.src.smtp]sm_auth.c,[.src.smtp]sm_session.c," + -
+              "[.src.smtp]sm_relay.c"
 $ srv_srcs = "[.src.srv]sv_penalty.c,[.src.srv]sv_limit.c,[.src.srv]sv_listen.c," + -
              "[.src.srv]sv_setup.c,[.src.srv]sv_daemon.c,[.src.srv]sv_pop3.c," + -
-             "[.src.srv]sv_smtp.c,[.src.srv]sv_ctl.c"
-$ alias_srcs = ""
-$ queue_srcs = ""
-$ dns_srcs = ""
-$ smtpc_srcs = ""
+             "[.src.srv]sv_smtp.c,[.src.srv]sv_ctl.c,[.src.srv]sv_queue.c"
+$ alias_srcs = "[.src.alias]al_parse.c,[.src.alias]al_map.c,[.src.alias]al_resolve.c"
+$ queue_srcs = "[.src.queue]qu_env.c,[.src.queue]qu_store.c,[.src.queue]qb_dsn.c," + -
+               "[.src.queue]qr_plan.c,[.src.queue]qr_route.c,[.src.queue]qr_local.c," + -
+               "[.src.queue]qr_job.c,[.src.queue]qr_run.c"
+$ dns_srcs = "[.src.dns]dn_msg.c,[.src.dns]dn_res.c,[.src.dns]dn_mx.c"
+$ smtpc_srcs = "[.src.smtpc]sc_reply.c,[.src.smtpc]sc_data.c,[.src.smtpc]sc_client.c"
 $ main_srcs = "[.src.cli]nm_main.c"
 $ test_main = "[.tests.unit]t_main.c"
 $ test_srcs = "[.tests.unit]t_feed.c,[.tests.unit]t_util.c,[.tests.unit]t_lr.c," + -
               "[.tests.unit]t_cf.c,[.tests.unit]t_posix.c,[.tests.unit]t_rand.c," + -
               "[.tests.unit]t_auth.c,[.tests.unit]t_store.c,[.tests.unit]t_tls.c," + -
               "[.tests.unit]t_sasl.c,[.tests.unit]t_srv.c,[.tests.unit]t_pop3.c," + -
-              "[.tests.unit]t_smtp.c,[.tests.unit]t_tlscli.c,[.tests.unit]t_ctl.c"
-$ tool_srcs = "[.tests.tools]st_bench.c,[.tests.tools]t_stmove.c"
+              "[.tests.unit]t_smtp.c,[.tests.unit]t_tlscli.c,[.tests.unit]t_alias.c," + -
+              "[.tests.unit]t_ctl.c,[.tests.unit]t_msg.c,[.tests.unit]t_dsn.c," + -
+              "[.tests.unit]t_prog.c,[.tests.unit]t_smtpc.c,[.tests.unit]t_queue.c," + -
+              "[.tests.unit]t_nmbox.c,[.tests.unit]t_qrun.c,[.tests.unit]t_dns.c"
+$ tool_srcs = "[.tests.tools]st_bench.c,[.tests.tools]t_stmove.c," + -
+              "[.tests.tools]t_scrun.c,[.tests.tools]t_qsubmit.c"
 $ bench_srcs = "[.src.bench]bn_main.c,[.src.bench]bn_conn.c,[.src.bench]bn_run.c," + -
-               "[.src.bench]bn_stats.c"
+               "[.src.bench]bn_stats.c,[.src.bench]bn_box.c,[.src.bench]bn_sys.c," + -
+               "[.src.bench]bn_proc.c"
 $ core_groups = "platform_srcs,rand_srcs,vms_srcs,util_srcs,net_srcs,conf_srcs," + -
                 "store_srcs,auth_srcs,msg_srcs,pop3_srcs,smtp_srcs,alias_srcs,queue_srcs," + -
                 "dns_srcs,smtpc_srcs,srv_srcs,cli_srcs"

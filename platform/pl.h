@@ -142,6 +142,11 @@ typedef struct pl_file_info {
 /* Facts about the entry `name` in d, without opening it. */
 int pl_file_info_get(pl_dir *d, const char *name, pl_file_info *info);
 
+/* Facts about the file at an administrator's path spec (a configured file
+ * such as the aliases file), without opening it for the caller; follows
+ * links as pl_file_open_path does.  PL_ENOENT when it does not exist. */
+int pl_file_info_path(const char *spec, pl_file_info *info);
+
 /* Create `name` in d for writing: fails with PL_EEXIST if it exists, never
  * follows a symbolic link, owner-only access; Stream_LF with stream context
  * on OpenVMS.  The file starts empty. */
@@ -163,6 +168,12 @@ int pl_file_open_path(const char *spec, pl_file **out);
 /* Create or replace a file by an administrator's path spec for writing
  * (export target), owner-only access. */
 int pl_file_create_path(const char *spec, pl_file **out);
+
+/* Create an anonymous scratch file for writing and reading back (an SMTP
+ * submission's copy of a message), owner-only, gone when closed or when
+ * the process ends: POSIX in $TMPDIR (else /tmp), unlinked at once;
+ * OpenVMS in SYS$SCRATCH with RMS delete-on-close. */
+int pl_file_temp(pl_file **out);
 
 /* Write all n bytes at the current offset (PL_ENOSPC when the disk or a
  * quota is full; nothing is guaranteed about a partial write). */
@@ -451,6 +462,12 @@ typedef struct pl_user {
  * before any lookup. */
 int pl_user_lookup(const char *name, pl_user *out);
 
+/* The account this process runs as (real uid; OpenVMS: the process's
+ * user name and UIC), and in label (n >= 32) how the system names the
+ * caller in logs: "uid 1000" on POSIX, "user ALICE" on OpenVMS.  PL_ENOENT
+ * with id and label set when the account database has no name for it. */
+int pl_user_self(pl_user *out, char *label, size_t n);
+
 /* pl_user_verify results (*result) */
 #define PL_AUTH_OK      0
 #define PL_AUTH_BAD     1   /* wrong password or unknown user: one answer */
@@ -476,12 +493,14 @@ typedef int (*pl_out_fn)(void *ctx, const void *buf, size_t n);
 
 /* Open the new-mail box of the system account u for one POP3 session;
  * the process already runs as u (pl_become_user).  POSIX: ~/Maildir
- * (new/ and cur/) when it exists, else the spool file /var/mail/USER
- * locked as the system's delivery agent locks it (fcntl plus USER.lock
- * dot-lock) for the whole session; OpenVMS: the NEWMAIL folder of the
- * user's MAIL file through the callable MAIL routines.  PL_ENOENT: the
- * user has no mailbox (an empty one is served); PL_EAGAIN: another
- * session or the delivery agent holds it ([IN-USE]). */
+ * (new/ and cur/ messages not yet seen) when ~/Maildir/new exists, else
+ * the spool file /var/mail/USER, locked as the system's delivery agent
+ * locks it (fcntl plus USER.lock dot-lock) while it is scanned and while
+ * it is rewritten, never in between (delivery does not wait for a
+ * session); OpenVMS: the NEWMAIL folder of the user's MAIL file through
+ * the callable MAIL routines.  A user without a mailbox gets an empty
+ * one (PL_OK).  PL_EAGAIN: another session holds it ([IN-USE]);
+ * PL_EINVAL: the mailbox is not in a format this layer reads. */
 int pl_nmb_open(const pl_user *u, pl_nmb **out);
 
 /* Messages in the box when it was opened. */
@@ -535,8 +554,22 @@ int pl_priv_restore(const pl_privsave *saved);
 
 /* One-way switch of the whole process to the account `u`
  * (initgroups+setgid+setuid, then verified that root cannot be regained;
- * $PERSONA_CREATE + $PERSONA_ASSUME).  Single-threaded processes only. */
+ * $PERSONA_CREATE + $PERSONA_ASSUME).  On POSIX the group of a mail spool
+ * directory shared by group (Debian's /var/mail, root:mail 2775) is kept
+ * as a supplementary group, so the user's dot-lock can be made there.
+ * Single-threaded processes only. */
 int pl_become_user(const pl_user *u);
+
+/* Act as the service account `name` while keeping the means to become
+ * another account later (per-connection POP3 with native mailboxes: the
+ * popstore is used as the service account, a system account's password
+ * is checked with pl_priv_raise, then pl_become_user or
+ * pl_become_service makes it final).  POSIX: supplementary groups,
+ * effective gid and uid of `name`, root kept as real and saved uid;
+ * OpenVMS: as pl_become_service, whose authorized privileges already
+ * stay.  No-op with PL_OK if already that user.  Single-threaded
+ * processes only. */
+int pl_assume_service(const char *name);
 
 /* Permanently run as the service account `name` after binding privileged
  * ports (POSIX: setgid/initgroups/setuid; OpenVMS: drop every privilege not

@@ -282,6 +282,22 @@ int pl_file_info_get(pl_dir *d, const char *name, pl_file_info *info)
     return PL_OK;
 }
 
+int pl_file_info_path(const char *spec, pl_file_info *info)
+{
+    struct stat st;
+
+    if (spec == NULL || spec[0] == '\0' || info == NULL)
+        return PL_EINVAL;
+    if (stat(spec, &st) != 0)
+        return px_fail(errno);
+    info->kind = px_ent_kind(st.st_mode);
+    if (info->kind == 0)
+        return px_fail(EINVAL);
+    info->size = (pl_u64)st.st_size;
+    info->mtime = (pl_i64)st.st_mtime;
+    return PL_OK;
+}
+
 /* Wrap a freshly opened descriptor: it must be a regular file (a FIFO or a
  * device planted in a store must not block or surprise us), and the
  * O_NONBLOCK used to open it safely is cleared again. */
@@ -386,6 +402,30 @@ int pl_file_create_path(const char *spec, pl_file **out)
         close(fd);
         return rc;
     }
+    return px_file_wrap(fd, out);
+}
+
+int pl_file_temp(pl_file **out)
+{
+    const char *dir = getenv("TMPDIR");
+    char path[4096];
+    int fd;
+
+    if (out == NULL)
+        return PL_EINVAL;
+    *out = NULL;
+    /* An unusable $TMPDIR (relative, too long) falls back to /tmp rather
+     * than failing a submission. */
+    if (dir == NULL || dir[0] != '/' || strlen(dir) > sizeof path - 32)
+        dir = "/tmp";
+    (void)snprintf(path, sizeof path, "%s/newmail-XXXXXX", dir);
+    fd = mkstemp(path);
+    if (fd < 0)
+        return px_fail(errno);
+    /* Nameless from now on: nobody else can open it, and it is gone with
+     * its last descriptor whatever happens to this process. */
+    (void)unlink(path);
+    (void)fcntl(fd, F_SETFD, FD_CLOEXEC);
     return px_file_wrap(fd, out);
 }
 

@@ -49,4 +49,20 @@ int px_shutdown_pending(void);
  * failure. */
 int px_sock_adopt(int fd, pl_sock **out);
 
+/* px_nmbox.c: the group of the mail spool directory when delivery agents
+ * share it by group (Debian: /var/mail root:mail 2775), so that
+ * pl_become_user keeps it and the user's process can make USER.lock.
+ * PL_ENOENT when the layout needs no group. */
+int px_nmb_spool_group(pl_u32 *gid);
+
+/* px_nmbox.c, for tests/unit/t_nmbox.c only: use spool_dir instead of
+ * /var/mail and home instead of the user's home directory (NULL or ""
+ * restores the system's).  Nothing in the server calls it. */
+void px_nmb_test_paths(const char *spool_dir, const char *home);
+
+/* px_udp.c: the nameserver lines of resolv.conf text (tlen octets) as
+ * pl_dns_servers gives them; pl_dns_servers and tests/unit/t_dns.c call
+ * it.  PL_ENOENT when there is none, PL_ERANGE when buf is too small. */
+int px_dns_parse(const char *text, size_t tlen, char *buf, size_t n);
+
 #endif

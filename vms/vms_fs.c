@@ -435,6 +435,18 @@ int pl_file_info_get(pl_dir *d, const char *name, pl_file_info *info)
     return rc;
 }
 
+/* A path spec as the administrator wrote it (logical names allowed): RMS
+ * $OPEN parses it with the defaults of the process, and XABFHC/XABDAT give
+ * the facts (OpenVMS Record Management Services Reference, $OPEN). */
+int pl_file_info_path(const char *spec, pl_file_info *info)
+{
+    if (spec == NULL || spec[0] == '\0' || info == NULL ||
+        strlen(spec) > VMS_SPEC_MAX)
+        return PL_EINVAL;
+    info->kind = PL_ENT_FILE;
+    return vms_header_facts(spec, &info->size, &info->mtime);
+}
+
 /* Wrap a descriptor; the current end of file (the EOF byte of the stream
  * file, as the C RTL positions it with SEEK_END) starts the size count. */
 static int vms_file_wrap(int fd, int at_end_known_zero, pl_file **out)
@@ -549,6 +561,30 @@ int pl_file_create_path(const char *spec, pl_file **out)
      * stay until the administrator purges them. */
     fd = open(spec, O_WRONLY | O_CREAT | O_TRUNC, 0600,
               "rfm=stmlf", "ctx=stm", "shr=get");
+    if (fd < 0)
+        return vms_fail_errno();
+    return vms_file_wrap(fd, 1, out);
+}
+
+int pl_file_temp(pl_file **out)
+{
+    char spec[64];
+    unsigned char r[4];
+    int fd, rc;
+
+    if (out == NULL)
+        return PL_EINVAL;
+    *out = NULL;
+    rc = pl_random(r, sizeof r);
+    if (rc != PL_OK)
+        return rc;
+    (void)snprintf(spec, sizeof spec,
+                   "SYS$SCRATCH:NEWMAIL_%08X_%02X%02X%02X%02X.TMP",
+                   (unsigned int)getpid(), r[0], r[1], r[2], r[3]);
+    /* fop=dlt: RMS deletes the file when it is closed, also when the
+     * image ends without closing it. */
+    fd = open(spec, O_RDWR | O_CREAT | O_EXCL, 0600, "rfm=stmlf", "ctx=stm",
+              "shr=nil", "fop=dlt");
     if (fd < 0)
         return vms_fail_errno();
     return vms_file_wrap(fd, 1, out);

@@ -114,7 +114,9 @@ int pl_lock_take(pl_dir *d, const char *name, int mode, pl_i32 timeout_ms,
     pl_lock *lk;
     int rc, timed_out = 0;
 
-    if (d == NULL || out == NULL || pl_name_check(name, 0) != PL_OK ||
+    /* The same names as POSIX, whose lock files may carry a type. */
+    if (d == NULL || out == NULL ||
+        pl_name_check(name, PL_NAME_TYPE_OK) != PL_OK ||
         (mode != PL_LOCK_SH && mode != PL_LOCK_EX) ||
         (timeout_ms < 0 && timeout_ms != PL_WAIT_FOREVER))
         return PL_EINVAL;

@@ -169,3 +169,12 @@ int pl_become_service(const char *name)
         return vms_fail(s);
     return PL_OK;
 }
+
+int pl_assume_service(const char *name)
+{
+    /* pl_become_service already keeps the authorized privileges, so the
+     * later pl_priv_raise (SYSPRV for $ACM/$GETUAI) and pl_become_user
+     * (IMPERSONATE) still work: on OpenVMS "for now" and "for good" are
+     * the same step. */
+    return pl_become_service(name);
+}

@@ -53,15 +53,17 @@ typedef struct al_target {
 
 typedef struct al_map al_map;
 
-/* Load the aliases file at path spec ("" or NULL: no aliases).  err gets
- * "FILE:LINE: reason" on failure.  db and default_domain are used to
- * check that postmaster resolves. */
+/* Load the aliases file at path spec ("" or NULL: no aliases, *out NULL
+ * and PL_OK).  err gets "FILE:LINE: reason" on failure.  db (its default
+ * domain) is used to check that postmaster resolves. */
 int al_map_open(const char *path, au_db *db, al_map **out, char *err,
                 size_t errlen);
 void al_map_free(al_map *m);
 
 /* Re-read now (SIGHUP, `newmail ctl reload`); the old table stays in use
- * if the new file is broken (PL_EINVAL, err says why). */
+ * if the new file is broken (PL_EINVAL, err says why).  The postmaster
+ * check uses the db given to al_map_open: call this from the thread that
+ * owns that db.  m may be NULL (PL_OK). */
 int al_map_reload(al_map *m, char *err, size_t errlen);
 
 typedef struct al_env {
@@ -75,7 +77,11 @@ int al_domain_is_local(const al_env *e, const char *domain);
 
 /* Expand local@domain (domain local) into at most max final targets.
  * PL_OK with *result an AL_* value and *n the targets; PL_ERANGE when
- * more than max would be needed. */
+ * more than max would be needed.  A local part that is not a plain name
+ * ('%', '!', '@', quotes...) is AL_UNKNOWN.  Inside a list, unknown and
+ * DISMAIL members are skipped (logged) unless none is left; a loop or a
+ * temporary failure anywhere fails the whole address.  Thread-safe: e->db
+ * must be the calling thread's own (doc/aliases-format.md). */
 int al_resolve(const al_env *e, const char *local, const char *domain,
                al_target *out, int max, int *n, int *result);
 

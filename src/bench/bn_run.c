@@ -12,7 +12,12 @@
  * per session, so two sessions never share one); a session logs in to
  * each of its mailboxes in turn, RETRs every message (DELE with --dele),
  * QUITs, and starts over, until --messages RETRs or --max-seconds.  One
- * transaction is one RETR, timed to the terminating ".".
+ * transaction is one RETR, timed to the terminating ".".  A login met
+ * by -ERR [IN-USE] is retried a bounded number of times and counted.
+ * With --visible-cmd an SMTP run ends only when that command says every
+ * accepted message is visible in its mailbox (for servers that queue).
+ * Also here: what every scenario shares (job counter, workers, POP3
+ * login), declared in bn.h.
  * Limits: latency slots are one per job (BN_MAX_MESSAGES at most); each
  * socket operation ends within o->io_ms, so a run ends within
  * --max-seconds plus one I/O timeout.
@@ -24,35 +29,10 @@
 #include "bn.h"
 #include "ut_str.h"
 
-#define BN_ADDR_MAX 128
-
-/* State shared by the sessions of one run. */
-typedef struct shared {
-    const bn_opts *o;
-    SSL_CTX *tls;
-    pl_mutex *mu;
-    pl_u64 next;             /* next job number */
-    pl_i64 deadline;         /* monotonic ms */
-    const char *msg;         /* smtp message with its final ".\r\n" */
-    size_t msg_len;
-    bn_result *r;
-} shared;
-
-typedef struct worker {
-    shared *sh;
-    int idx;
-    pl_u64 done, errors, bytes;
-    char err[160];
-    bn_conn **idle;          /* idle: this worker's slice of connections */
-    int idle_n;
-    int idle_base;           /* number of its first connection */
-    pl_thread *th;
-} worker;
-
 /* Microseconds for latencies: the monotonic clock has only milliseconds
  * and a loopback transaction often takes less; a wall-clock step during a
  * run can only spoil the few samples it crosses (clamped, never wrap). */
-static pl_i64 now_us(void)
+pl_i64 bn_now_us(void)
 {
     pl_i64 s;
     pl_i32 us;
@@ -61,9 +41,9 @@ static pl_i64 now_us(void)
     return s * 1000000 + us;
 }
 
-static pl_u32 lat_since(pl_i64 t0)
+pl_u32 bn_lat_since(pl_i64 t0)
 {
-    pl_i64 d = now_us() - t0;
+    pl_i64 d = bn_now_us() - t0;
 
     if (d < 0)
         d = 0;
@@ -73,7 +53,7 @@ static pl_u32 lat_since(pl_i64 t0)
 }
 
 /* Take a job number, or return 0 when the run is over. */
-static int take_job(shared *sh, pl_u64 *job)
+int bn_take_job(bn_shared *sh, pl_u64 *job)
 {
     int ok = 0;
 
@@ -86,7 +66,7 @@ static int take_job(shared *sh, pl_u64 *job)
     return ok;
 }
 
-static void set_err(worker *w, const char *what, int rc, const char *line)
+void bn_set_err(bn_worker *w, const char *what, int rc, const char *line)
 {
     if (w->err[0] != '\0')
         return;
@@ -136,18 +116,18 @@ static int smtp_cmd(bn_conn *c, const char *cmd, int want, int *pipel,
 }
 
 /* "PREFIXk@DOMAIN" for mailbox k (0-based). */
-static void user_addr(const bn_opts *o, int k, char *buf)
+void bn_user_addr(const bn_opts *o, int k, char *buf)
 {
     char num[24];
 
-    num[ut_u64_to_dec(num, (pl_u64)k + 1)] = '\0';
+    num[ut_u64_to_dec(num, (pl_u64)k + o->first)] = '\0';
     sprintf(buf, "%.40s%s@%.60s", o->prefix, num, o->domain);
 }
 
 static void smtp_session(void *arg)
 {
-    worker *w = (worker *)arg;
-    shared *sh = w->sh;
+    bn_worker *w = (bn_worker *)arg;
+    bn_shared *sh = w->sh;
     const bn_opts *o = sh->o;
     char line[BN_LINE_MAX], addr[BN_ADDR_MAX], cmd[BN_ADDR_MAX + 64];
     bn_conn *c = NULL;
@@ -158,7 +138,7 @@ static void smtp_session(void *arg)
     line[0] = '\0';
     rc = bn_conn_open(o, NULL, &c);
     if (rc != PL_OK) {
-        set_err(w, "connect", rc, NULL);
+        bn_set_err(w, "connect", rc, NULL);
         w->errors++;
         return;
     }
@@ -176,14 +156,14 @@ static void smtp_session(void *arg)
                           sizeof line);
     }
     if (rc != PL_OK) {
-        set_err(w, "greeting/EHLO/STARTTLS", rc, line);
+        bn_set_err(w, "greeting/EHLO/STARTTLS", rc, line);
         w->errors++;
         bn_conn_close(c);
         return;
     }
-    while (take_job(sh, &job)) {
-        user_addr(o, (int)(job % (pl_u64)o->users), addr);
-        t0 = now_us();
+    while (bn_take_job(sh, &job)) {
+        bn_user_addr(o, (int)(job % (pl_u64)o->users), addr);
+        t0 = bn_now_us();
         if (pipelining) {
             /* RFC 2920: the three commands in one write, then their
              * replies in order, as real MTAs send them. */
@@ -212,13 +192,13 @@ static void smtp_session(void *arg)
         if (rc == PL_OK && code != 250)
             rc = PL_EIO;
         if (rc != PL_OK) {
-            set_err(w, "transaction", rc, line);
+            bn_set_err(w, "transaction", rc, line);
             w->errors++;
             break;
         }
         w->done++;
         w->bytes += sh->msg_len - 3;
-        sh->r->lat_us[job] = lat_since(t0);
+        sh->r->lat_us[job] = bn_lat_since(t0);
     }
     if (rc == PL_OK)
         (void)smtp_cmd(c, "QUIT\r\n", 221, NULL, line, sizeof line);
@@ -226,7 +206,7 @@ static void smtp_session(void *arg)
 }
 
 /* Send cmd (may be NULL) and expect "+OK". */
-static int pop_cmd(bn_conn *c, const char *cmd, char *line, size_t n)
+int bn_pop_cmd(bn_conn *c, const char *cmd, char *line, size_t n)
 {
     int rc;
 
@@ -242,8 +222,9 @@ static int pop_cmd(bn_conn *c, const char *cmd, char *line, size_t n)
 }
 
 /* Connect and log in to mailbox k: greeting, USER, PASS. */
-static int pop_login(shared *sh, int k, bn_conn **out, char *line,
-                     size_t n)
+/* One login attempt: greeting, USER, PASS. */
+static int pop_login_once(bn_shared *sh, int k, bn_conn **out, char *line,
+                          size_t n)
 {
     const bn_opts *o = sh->o;
     char addr[BN_ADDR_MAX], cmd[BN_ADDR_MAX + 16];
@@ -253,11 +234,11 @@ static int pop_login(shared *sh, int k, bn_conn **out, char *line,
     rc = bn_conn_open(o, o->tls ? sh->tls : NULL, &c);
     if (rc != PL_OK)
         return rc;
-    user_addr(o, k, addr);
+    bn_user_addr(o, k, addr);
     sprintf(cmd, "USER %s\r\n", addr);
-    rc = pop_cmd(c, NULL, line, n);
+    rc = bn_pop_cmd(c, NULL, line, n);
     if (rc == PL_OK)
-        rc = pop_cmd(c, cmd, line, n);
+        rc = bn_pop_cmd(c, cmd, line, n);
     if (rc == PL_OK) {
         /* The password goes in its own write so that a long one cannot
          * overflow cmd; it is a benchmark account's, not a secret. */
@@ -265,7 +246,7 @@ static int pop_login(shared *sh, int k, bn_conn **out, char *line,
         if (rc == PL_OK)
             rc = bn_conn_write(c, o->password, strlen(o->password));
         if (rc == PL_OK)
-            rc = pop_cmd(c, "\r\n", line, n);
+            rc = bn_pop_cmd(c, "\r\n", line, n);
     }
     if (rc != PL_OK) {
         bn_conn_close(c);
@@ -275,11 +256,33 @@ static int pop_login(shared *sh, int k, bn_conn **out, char *line,
     return PL_OK;
 }
 
+int bn_pop_login(bn_shared *sh, int k, bn_conn **out, char *line,
+                 size_t n)
+{
+    int rc, tries;
+
+    /* A server may answer its +OK to QUIT before it releases the
+     * mailbox's lock, so a session that logs in again at once (as these
+     * do) can meet its own previous session: -ERR [IN-USE] (RFC 2449).
+     * Retry for up to BN_INUSE_TRIES pauses of BN_INUSE_MS; the retries
+     * are counted and reported (inuse_retries=), not hidden. */
+    for (tries = 0;; tries++) {
+        rc = pop_login_once(sh, k, out, line, n);
+        if (rc != PL_EIO || strncmp(line, "-ERR [IN-USE]", 13) != 0
+            || tries >= BN_INUSE_TRIES)
+            return rc;
+        pl_mutex_lock(sh->mu);
+        sh->r->inuse_retries++;
+        pl_mutex_unlock(sh->mu);
+        pl_sleep_ms(BN_INUSE_MS);
+    }
+}
+
 /* One mailbox visit: login, STAT, RETR (and DELE) each message while
  * jobs last, QUIT.  *empty = 1 when STAT said 0 messages. */
-static int pop_visit(worker *w, int k, int *empty, int *stop)
+static int pop_visit(bn_worker *w, int k, int *empty, int *stop)
 {
-    shared *sh = w->sh;
+    bn_shared *sh = w->sh;
     char line[BN_LINE_MAX], cmd[64];
     bn_conn *c = NULL;
     pl_u64 count = 0, i, job;
@@ -290,12 +293,12 @@ static int pop_visit(worker *w, int k, int *empty, int *stop)
 
     line[0] = '\0';
     *empty = 0;
-    rc = pop_login(sh, k, &c, line, sizeof line);
+    rc = bn_pop_login(sh, k, &c, line, sizeof line);
     if (rc != PL_OK) {
-        set_err(w, "login", rc, line);
+        bn_set_err(w, "login", rc, line);
         return rc;
     }
-    rc = pop_cmd(c, "STAT\r\n", line, sizeof line);
+    rc = bn_pop_cmd(c, "STAT\r\n", line, sizeof line);
     if (rc == PL_OK) {
         sp = strchr(line + 4, ' ');
         if (sp == NULL || ut_parse_u64(line + 4, (size_t)(sp - line - 4),
@@ -303,21 +306,21 @@ static int pop_visit(worker *w, int k, int *empty, int *stop)
             rc = PL_EIO;
     }
     if (rc != PL_OK)
-        set_err(w, "STAT", rc, line);
+        bn_set_err(w, "STAT", rc, line);
     if (rc == PL_OK && count == 0)
         *empty = 1;
     for (i = 1; rc == PL_OK && i <= count; i++) {
-        if (!take_job(sh, &job)) {
+        if (!bn_take_job(sh, &job)) {
             *stop = 1;
             break;
         }
-        t0 = now_us();
+        t0 = bn_now_us();
         cmd[ut_u64_to_dec(cmd + 5, i) + 5] = '\0';
         memcpy(cmd, "RETR ", 5);
         if (ut_strlcat(cmd, "\r\n", sizeof cmd) != PL_OK)
             rc = PL_ERANGE;
         if (rc == PL_OK)
-            rc = pop_cmd(c, cmd, line, sizeof line);
+            rc = bn_pop_cmd(c, cmd, line, sizeof line);
         while (rc == PL_OK) {
             rc = bn_conn_line(c, line, sizeof line, &len);
             if (rc == PL_OK && strcmp(line, ".") == 0)
@@ -325,22 +328,22 @@ static int pop_visit(worker *w, int k, int *empty, int *stop)
             w->bytes += len;
         }
         if (rc != PL_OK) {
-            set_err(w, "RETR", rc, line);
+            bn_set_err(w, "RETR", rc, line);
             break;
         }
-        sh->r->lat_us[job] = lat_since(t0);
+        sh->r->lat_us[job] = bn_lat_since(t0);
         w->done++;
         if (sh->o->dele) {
             memcpy(cmd, "DELE", 4);
-            rc = pop_cmd(c, cmd, line, sizeof line);
+            rc = bn_pop_cmd(c, cmd, line, sizeof line);
             if (rc != PL_OK)
-                set_err(w, "DELE", rc, line);
+                bn_set_err(w, "DELE", rc, line);
         }
     }
     if (rc == PL_OK) {
-        rc = pop_cmd(c, "QUIT\r\n", line, sizeof line);
+        rc = bn_pop_cmd(c, "QUIT\r\n", line, sizeof line);
         if (rc != PL_OK)
-            set_err(w, "QUIT", rc, line);
+            bn_set_err(w, "QUIT", rc, line);
     }
     bn_conn_close(c);
     return rc;
@@ -348,7 +351,7 @@ static int pop_visit(worker *w, int k, int *empty, int *stop)
 
 static void pop3_session(void *arg)
 {
-    worker *w = (worker *)arg;
+    bn_worker *w = (bn_worker *)arg;
     const bn_opts *o = w->sh->o;
     int k, empty, stop = 0, all_empty;
 
@@ -374,15 +377,15 @@ static void pop3_session(void *arg)
 /* Open this worker's slice of idle connections. */
 static void idle_session(void *arg)
 {
-    worker *w = (worker *)arg;
-    shared *sh = w->sh;
+    bn_worker *w = (bn_worker *)arg;
+    bn_shared *sh = w->sh;
     char line[BN_LINE_MAX];
     int i, rc, k;
 
     line[0] = '\0';
     for (i = 0; i < w->idle_n; i++) {
         if (pl_time_mono_ms() >= sh->deadline) {
-            set_err(w, "open", PL_ETIMEDOUT, "--max-seconds reached");
+            bn_set_err(w, "open", PL_ETIMEDOUT, "--max-seconds reached");
             w->errors++;
             return;
         }
@@ -390,7 +393,7 @@ static void idle_session(void *arg)
          * because the server locks a mailbox per session. */
         k = w->idle_base + i;
         if (sh->o->idle_pop3)
-            rc = pop_login(sh, k, &w->idle[i], line, sizeof line);
+            rc = bn_pop_login(sh, k, &w->idle[i], line, sizeof line);
         else {
             rc = bn_conn_open(sh->o, NULL, &w->idle[i]);
             if (rc == PL_OK)
@@ -401,7 +404,7 @@ static void idle_session(void *arg)
                               NULL, line, sizeof line);
         }
         if (rc != PL_OK) {
-            set_err(w, sh->o->idle_pop3 ? "POP3 login" : "SMTP EHLO", rc,
+            bn_set_err(w, sh->o->idle_pop3 ? "POP3 login" : "SMTP EHLO", rc,
                     line);
             w->errors++;
             return;
@@ -411,9 +414,9 @@ static void idle_session(void *arg)
 }
 
 /* Start one thread per worker, wait for all, sum their counts into r. */
-static int run_workers(shared *sh, worker *ws, int n, pl_thread_fn fn)
+int bn_run_workers(bn_shared *sh, bn_worker *ws, int n, pl_thread_fn fn)
 {
-    int i, started = 0, rc = PL_OK;
+    int i, k, started = 0, rc = PL_OK;
     pl_i64 t0 = pl_time_mono_ms();
 
     for (i = 0; i < n; i++) {
@@ -432,6 +435,8 @@ static int run_workers(shared *sh, worker *ws, int n, pl_thread_fn fn)
         sh->r->done += ws[i].done;
         sh->r->errors += ws[i].errors;
         sh->r->bytes += ws[i].bytes;
+        for (k = 0; k < 4; k++)
+            sh->r->phase_us[k] += ws[i].phase_us[k];
         if (sh->r->first_error[0] == '\0' && ws[i].err[0] != '\0')
             ut_strlcpy(sh->r->first_error, ws[i].err,
                        sizeof sh->r->first_error);
@@ -446,8 +451,8 @@ static int run_workers(shared *sh, worker *ws, int n, pl_thread_fn fn)
 }
 
 /* Common set-up: the mutex, the TLS context, latency slots, workers. */
-static int setup(const bn_opts *o, bn_result *r, shared *sh, worker **ws,
-                 int need_tls)
+int bn_setup(const bn_opts *o, bn_result *r, bn_shared *sh, bn_worker **ws,
+             int need_tls)
 {
     pl_u64 i;
     char err[120];
@@ -459,7 +464,7 @@ static int setup(const bn_opts *o, bn_result *r, shared *sh, worker **ws,
     r->nlat = o->messages;
     r->lat_us = (pl_u32 *)malloc((size_t)(r->nlat > 0 ? r->nlat : 1)
                                  * sizeof r->lat_us[0]);
-    *ws = (worker *)calloc((size_t)o->sessions, sizeof **ws);
+    *ws = (bn_worker *)calloc((size_t)o->sessions, sizeof **ws);
     if (r->lat_us == NULL || *ws == NULL || pl_mutex_create(&sh->mu) != 0)
         return PL_ENOMEM;
     for (i = 0; i < r->nlat; i++)
@@ -471,7 +476,7 @@ static int setup(const bn_opts *o, bn_result *r, shared *sh, worker **ws,
     return PL_OK;
 }
 
-static void teardown(shared *sh, worker *ws)
+void bn_teardown(bn_shared *sh, bn_worker *ws)
 {
     if (sh->tls != NULL)
         SSL_CTX_free(sh->tls);
@@ -510,43 +515,84 @@ static char *make_message(size_t size, size_t *len)
     return m;
 }
 
+/* "Accepted" is not "delivered" for an MTA that queues first: run
+ * "CMD COUNT" (ISO C system(), so any shell command or script that
+ * counts files of the mailboxes) until it exits 0, every BN_POLL_MS, at
+ * most o->visible_s seconds; the measured phase then ends at that
+ * success.  Resolution: one poll interval plus one command's run time. */
+static int wait_visible(const bn_opts *o, bn_result *r)
+{
+    char cmd[BN_CMD_MAX], num[24];
+    pl_i64 t0 = pl_time_mono_ms() - r->elapsed_ms;
+    pl_i64 end = pl_time_mono_ms() + (pl_i64)o->visible_s * 1000;
+
+    num[ut_u64_to_dec(num, r->done)] = '\0';
+    if (ut_strlcpy(cmd, o->visible_cmd, sizeof cmd) != PL_OK
+        || ut_strlcat(cmd, " ", sizeof cmd) != PL_OK
+        || ut_strlcat(cmd, num, sizeof cmd) != PL_OK) {
+        ut_strlcpy(r->first_error, "--visible-cmd too long",
+                   sizeof r->first_error);
+        return PL_ERANGE;
+    }
+    r->visible = -1;
+    for (;;) {
+        if (system(cmd) == 0) {
+            r->visible = 1;
+            break;
+        }
+        if (pl_time_mono_ms() >= end)
+            break;
+        pl_sleep_ms(BN_POLL_MS);
+    }
+    r->elapsed_ms = pl_time_mono_ms() - t0;
+    if (r->visible != 1) {
+        sprintf(r->first_error, "not all %.20s messages visible after %d s",
+                num, (int)o->visible_s);
+        return PL_ETIMEDOUT;
+    }
+    return PL_OK;
+}
+
 int bn_run_smtp(const bn_opts *o, bn_result *r)
 {
-    shared sh;
-    worker *ws = NULL;
+    bn_shared sh;
+    bn_worker *ws = NULL;
     char *msg;
     int rc;
 
-    rc = setup(o, r, &sh, &ws, o->tls);
+    rc = bn_setup(o, r, &sh, &ws, o->tls);
     msg = make_message(o->size, &sh.msg_len);
     if (msg == NULL)
         rc = PL_ENOMEM;
     sh.msg = msg;
     if (rc == PL_OK)
-        rc = run_workers(&sh, ws, o->sessions, smtp_session);
-    teardown(&sh, ws);
+        rc = bn_run_workers(&sh, ws, o->sessions, smtp_session);
+    r->accept_ms = r->elapsed_ms;
+    if (rc == PL_OK && o->visible_cmd != NULL && r->done > 0)
+        rc = wait_visible(o, r);
+    bn_teardown(&sh, ws);
     free(msg);
     return rc;
 }
 
 int bn_run_pop3(const bn_opts *o, bn_result *r)
 {
-    shared sh;
-    worker *ws = NULL;
+    bn_shared sh;
+    bn_worker *ws = NULL;
     int rc;
 
-    rc = setup(o, r, &sh, &ws, o->tls);
+    rc = bn_setup(o, r, &sh, &ws, o->tls);
     if (rc == PL_OK)
-        rc = run_workers(&sh, ws, o->sessions, pop3_session);
-    teardown(&sh, ws);
+        rc = bn_run_workers(&sh, ws, o->sessions, pop3_session);
+    bn_teardown(&sh, ws);
     return rc;
 }
 
 int bn_run_idle(const bn_opts *o, bn_result *r,
                 void (*between)(void *ctx), void *ctx)
 {
-    shared sh;
-    worker *ws = NULL;
+    bn_shared sh;
+    bn_worker *ws = NULL;
     bn_conn **conns;
     char line[BN_LINE_MAX];
     int rc, i, nthreads, per;
@@ -558,7 +604,7 @@ int bn_run_idle(const bn_opts *o, bn_result *r,
     one.sessions = nthreads;
     one.messages = 0;
     conns = (bn_conn **)calloc((size_t)o->sessions, sizeof *conns);
-    rc = setup(&one, r, &sh, &ws, o->tls && o->idle_pop3);
+    rc = bn_setup(&one, r, &sh, &ws, o->tls && o->idle_pop3);
     if (conns == NULL)
         rc = PL_ENOMEM;
     if (rc == PL_OK) {
@@ -571,7 +617,7 @@ int bn_run_idle(const bn_opts *o, bn_result *r,
             if (ws[i].idle_n < 0)
                 ws[i].idle_n = 0;
         }
-        rc = run_workers(&sh, ws, nthreads, idle_session);
+        rc = bn_run_workers(&sh, ws, nthreads, idle_session);
         r->sessions_open = (int)r->done;
         if (rc == PL_OK && between != NULL)
             between(ctx);
@@ -585,6 +631,6 @@ int bn_run_idle(const bn_opts *o, bn_result *r,
         bn_conn_close(conns[i]);
     }
     free(conns);
-    teardown(&sh, ws);
+    bn_teardown(&sh, ws);
     return rc;
 }

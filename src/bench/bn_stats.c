@@ -4,8 +4,10 @@
  * with ISO C stdio (so src/ needs no OS header; where there is no /proc,
  * e.g. OpenVMS, the read fails with PL_ENOENT and the report says n/a).
  *
- * Limits: the first line of PROC/PID/stat and lines of PROC/PID/status up
- * to 511 characters (the kernel's are shorter).
+ * Also the parent pid and children's CPU (PROC/PID/stat) and the
+ * proportional set size (PROC/PID/smaps_rollup) for process trees.
+ * Limits: the first line of PROC/PID/stat and lines of PROC/PID/status
+ * and smaps_rollup up to 511 characters (the kernel's are shorter).
  * Privilege: runs as any user (loopback only: no network here); another
  * user's PROC/PID/stat is readable, its status may need the same user.
  */
@@ -114,6 +116,63 @@ int bn_proc_read(const char *proc_dir, pl_u32 pid, pl_u64 *ticks,
                 p++;
             if (field_u64(p, 0, rss_kib) == PL_OK)
                 rc = PL_OK;
+            break;
+        }
+    }
+    fclose(f);
+    return rc;
+}
+
+int bn_proc_stat(const char *proc_dir, pl_u32 pid, pl_u32 *ppid,
+                 pl_u64 *self_ticks, pl_u64 *child_ticks)
+{
+    char path[512], line[512];
+    const char *p;
+    pl_u64 v[5];
+    FILE *f;
+    int rc = PL_EINVAL, i;
+
+    if (proc_path(path, sizeof path, proc_dir, pid, "stat") != PL_OK)
+        return PL_ERANGE;
+    f = fopen(path, "r");
+    if (f == NULL)
+        return PL_ENOENT;
+    if (fgets(line, sizeof line, f) != NULL) {
+        /* After the name: ppid is the 2nd field, utime, stime, cutime,
+         * cstime the 12th to 15th (proc(5) fields 4 and 14-17). */
+        p = strrchr(line, ')');
+        rc = p != NULL ? field_u64(p + 1, 1, &v[0]) : PL_EINVAL;
+        for (i = 0; rc == PL_OK && i < 4; i++)
+            rc = field_u64(p + 1, 11 + i, &v[1 + i]);
+    }
+    fclose(f);
+    if (rc != PL_OK)
+        return PL_EINVAL;
+    *ppid = (pl_u32)v[0];
+    *self_ticks = v[1] + v[2];
+    *child_ticks = v[3] + v[4];
+    return PL_OK;
+}
+
+int bn_proc_pss(const char *proc_dir, pl_u32 pid, pl_u64 *pss_kib)
+{
+    char path[512], line[512];
+    const char *p;
+    FILE *f;
+    int rc = PL_EINVAL;
+
+    if (proc_path(path, sizeof path, proc_dir, pid, "smaps_rollup")
+        != PL_OK)
+        return PL_ERANGE;
+    f = fopen(path, "r");
+    if (f == NULL)
+        return PL_ENOENT;
+    while (fgets(line, sizeof line, f) != NULL) {
+        if (strncmp(line, "Pss:", 4) == 0) {
+            p = line + 4;
+            while (*p == ' ' || *p == '\t')
+                p++;
+            rc = field_u64(p, 0, pss_kib);
             break;
         }
     }

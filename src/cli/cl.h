@@ -29,6 +29,7 @@
 #define CL_EX_DATAERR    65   /* input data was bad */
 #define CL_EX_NOINPUT    66   /* an input file is missing or unreadable */
 #define CL_EX_NOUSER     67   /* addressee unknown (deliver) */
+#define CL_EX_NOHOST     68   /* host or domain name unknown (dns) */
 #define CL_EX_UNAVAILABLE 69  /* a service is unavailable */
 #define CL_EX_SOFTWARE   70   /* internal error */
 #define CL_EX_CANTCREAT  73   /* an output file cannot be created */
@@ -74,6 +75,11 @@ int cl_ctl_run(cl_ctx *ctx, int argc, char **argv);
 /* `newmail queue list|show|flush|delete|hold|release` (cl_queue.c); also
  * the `mailq` personality, which runs it as "queue list". */
 int cl_queue_run(cl_ctx *ctx, int argc, char **argv);
+extern const cl_cmd cl_queue_cmds[];   /* its subcommands */
+
+/* `newmail dns DOMAIN` and `newmail dns --host NAME` (cl_dns.c): the
+ * mail route of a domain, or a host's addresses, as the queue sees them. */
+int cl_dns_run(cl_ctx *ctx, int argc, char **argv);
 
 /* `newmail sendmail` (cl_sendmail.c): the sendmail-compatible submission
  * command, also run when the program is installed as `sendmail`. */
@@ -81,7 +87,8 @@ int cl_sendmail_run(cl_ctx *ctx, int argc, char **argv);
 
 /* Send one control request line (verb without CRLF, e.g. "FLUSH") to the
  * running server of cfg's store; its reply in reply.  CL_EX_OK for a +OK
- * reply, CL_EX_DATAERR for -ERR, else the failure (already reported). */
+ * reply, CL_EX_DATAERR for -ERR, CL_EX_UNAVAILABLE (not reported) when
+ * no server runs, else the failure (already reported). */
 int cl_ctl_request(const cl_ctx *ctx, cf_config *cfg, const char *verb,
                    char *reply, size_t n);
 

@@ -110,10 +110,11 @@ const cl_cmd cl_commands[] = {
       "for, then exit: per-connection mode under inetd, xinetd, systemd\n"
       "Accept=yes or the OpenVMS auxiliary server.  The configuration is\n"
       "read as for 'serve'; log lines go to the system log (standard error\n"
-      "may be the client's socket) and to log.file.  Only popstore\n"
-      "accounts are served for now; system accounts with their own\n"
-      "mailboxes come later.  Started as root, the session runs as\n"
-      "service.user.\n"
+      "may be the client's socket) and to log.file.  Started as root, the\n"
+      "session runs as service.user.  With pop3.system_accounts = yes a\n"
+      "USER/PASS login for a name without a popstore account is checked\n"
+      "by PAM (pop3.pam_service); the process then becomes that user for\n"
+      "good and serves ~/Maildir or /var/mail/USER (read mail to ~/mbox).\n"
       "\n"
       "Options:\n"
       "  --inetd   required: the connection is inherited (descriptor 0, or\n"
@@ -137,23 +138,103 @@ const cl_cmd cl_commands[] = {
       "                      before MAIL), submissions (465, implicit TLS),\n"
       "                      or lmtp (RFC 2033)\n",
       cl_smtpd_run, NULL },
-    { "ctl", "ask the running server for statistics, log level, stop, reload",
-      "stats | loglevel LEVEL | shutdown | reload",
+    { "ctl", "ask the running server for statistics, log level, stop, "
+      "reload, flush",
+      "stats | loglevel LEVEL | shutdown | reload | flush",
       "Talk to the server started by 'serve' on the same store, over the\n"
       "local control channel in store.root/_CONTROL that only the service\n"
       "account and root (OpenVMS: readers of its token file) may open.\n"
       "\n"
       "  stats            version, log level, start time and uptime,\n"
       "                   sessions now/total/max/refused per service,\n"
-      "                   authentication failures\n"
+      "                   authentication failures, queue counters\n"
       "  loglevel LEVEL   set the log level now: error, warn, notice,\n"
       "                   info or debug (until the next reload or restart)\n"
       "  shutdown         stop gracefully, as SIGTERM does\n"
       "  reload           read the configuration again, as SIGHUP does\n"
+      "  flush            make every queued entry due and wake the queue\n"
+      "                   runner (as 'newmail queue flush')\n"
       "\n"
       "Exit status: 0 done, 69 no server is running on this store, 77 not\n"
       "allowed, 65 the server refused the request.\n",
       cl_ctl_run, NULL },
+    { "queue", "list, show, flush, delete, hold and release queued mail",
+      "COMMAND [ARGS]",
+      "Look at and manage the outbound queue in store.root/_QUEUE: mail\n"
+      "waiting for delivery to other hosts, bounces, and what 'newmail\n"
+      "sendmail' wrote.  Changes are made under each entry's lock, so they\n"
+      "never race a delivery in progress.  Installed as 'mailq', newmail\n"
+      "runs 'newmail queue list'.\n"
+      "\n"
+      "Exit (sysexits): 0 done; 64 usage; 65 not a queue id or a damaged\n"
+      "entry; 66 no such entry; 74 I/O error; 75 the entry is being\n"
+      "delivered, try again later; 77 not allowed (run as the service\n"
+      "account).\n",
+      NULL, cl_queue_cmds },
+    { "sendmail", "submit a message from standard input (sendmail "
+      "compatible)",
+      "[-t] [-i] [-f SENDER] [-F FULLNAME] [-N DSN] [-R RET] [-V ENVID]\n"
+      "       [-B TYPE] [-C FILE] [-oX] [-v] [--] [RECIPIENT...]",
+      "Read one message on standard input and queue it for delivery to\n"
+      "each RECIPIENT (address lists allowed; a bare name gets @hostname).\n"
+      "Installed as /usr/sbin/sendmail (a symbolic link to newmail) it is\n"
+      "the sendmail of cron, mailx, mutt and PHP; installed as mailq it\n"
+      "runs 'newmail queue list'.  Line ends may be LF or CRLF; a bare CR\n"
+      "is refused.  From:, Date: and Message-ID: are added when missing;\n"
+      "Bcc: is always removed.  Nothing is queued unless every address is\n"
+      "valid (RFC 5321 syntax and lengths).\n"
+      "\n"
+      "The service account (root becomes service.user) writes the queue of\n"
+      "store.root and wakes the server (no server running: the mail waits\n"
+      "in the queue).  Other users may not write the queue: their message\n"
+      "is submitted over SMTP to the first address of smtp.listen, which\n"
+      "relays for loopback clients by default.\n"
+      "\n"
+      "Options:\n"
+      "  -t           also take recipients from To:, Cc: and Bcc: (command\n"
+      "               line recipients are added, as Postfix does)\n"
+      "  -i, -oi      a line with a single dot does not end the message\n"
+      "  -f SENDER    envelope sender (also -fSENDER, -r; '<>' for none);\n"
+      "               default: the invoking user at the host name\n"
+      "  -F FULLNAME  full name for the From: header added when missing\n"
+      "  -N DSN       never, or success,failure,delay (RFC 3461 NOTIFY)\n"
+      "  -R RET       full or hdrs: what a bounce returns\n"
+      "  -V ENVID     envelope id for delivery status notifications\n"
+      "  -B TYPE      7BIT or 8BITMIME (default: from the body's bytes)\n"
+      "  -C FILE      newmail configuration file (as -c)\n"
+      "  -bm          deliver mail (the default); -bp: list the queue\n"
+      "  -oX, -U      sendmail options, accepted and ignored\n"
+      "  -v           say what happened on standard error\n"
+      "  --           end of options\n"
+      "\n"
+      "Exit (sysexits): 0 queued or submitted; 64 usage; 65 bad message or\n"
+      "address; 67 no login name; 69 refused by the SMTP server or no\n"
+      "store; 73 the queue entry cannot be created; 75 try again later;\n"
+      "78 bad configuration (or service.user does not exist).\n",
+      cl_sendmail_run, NULL },
+    { "dns", "show the mail route of a domain, or a host's addresses",
+      "[--server ADDRESS]... [--self NAME]... DOMAIN | --host NAME",
+      "Look up DOMAIN as the outbound queue does: its MX hosts by\n"
+      "preference (equal preferences in random order), each with its\n"
+      "addresses (A, then AAAA), one line per host: PREF NAME ADDRESS...\n"
+      "A domain without MX records is its own host ('implicit').  Hosts\n"
+      "named like this host (hostname, --self) and those not better are\n"
+      "left out.  With --host, the addresses of NAME alone.  The name\n"
+      "servers are dns.servers (else the system's), asked with\n"
+      "dns.timeout and dns.attempts; -v logs each exchange.\n"
+      "\n"
+      "Options:\n"
+      "  --server ADDRESS  ask this name server instead (ADDRESS[:PORT],\n"
+      "                    [IPV6]:PORT; repeatable)\n"
+      "  --self NAME       also treat NAME (a host name or an address) as\n"
+      "                    this host (repeatable)\n"
+      "  --host            NAME is a host: print its addresses\n"
+      "\n"
+      "Exit (sysexits): 0 a route; 68 no such domain or host, or no\n"
+      "address (mail would bounce); 69 null MX (RFC 7505) or the best MX\n"
+      "is this host; 75 try later (timeout, SERVFAIL); 65 not a domain\n"
+      "name; 78 bad name server.\n",
+      cl_dns_run, NULL },
     { NULL, NULL, NULL, NULL, NULL, NULL }
 };
 

@@ -1,5 +1,5 @@
 /*
- * cl_ctl.c - `newmail ctl stats|loglevel LEVEL|shutdown|reload`: one
+ * cl_ctl.c - `newmail ctl stats|loglevel LEVEL|shutdown|reload|flush`: one
  * request to the running daemon over its control channel (sv_ctl.h), the
  * reply printed on standard output.
  *
@@ -17,7 +17,7 @@
 #include "sv_ctl.h"
 #include "ut_log.h"
 
-#define CTL_USAGE "stats | loglevel LEVEL | shutdown | reload"
+#define CTL_USAGE "stats | loglevel LEVEL | shutdown | reload | flush"
 /* The whole exchange: the server answers at once, but on OpenVMS it may
  * first spend up to three seconds on the token. */
 #define CL_CTL_WAIT_MS 10000
@@ -35,8 +35,10 @@ static int ctl_exit(int rc)
     }
 }
 
-/* Open store.root/_CONTROL and connect; CL_EX_* on failure (said). */
-static int ctl_connect(const cl_ctx *ctx, cf_config *cfg, pl_sock **out)
+/* Open store.root/_CONTROL and connect; CL_EX_* on failure (said, but
+ * with quiet not when simply no server runs). */
+static int ctl_connect(const cl_ctx *ctx, cf_config *cfg, int quiet,
+                       pl_sock **out)
 {
     const char *spec = cf_str(cfg, "store.root");
     pl_dir *root = NULL, *cd = NULL;
@@ -57,14 +59,14 @@ static int ctl_connect(const cl_ctx *ctx, cf_config *cfg, pl_sock **out)
     if (rc == PL_EACCES)
         cl_error(ctx, "control channel of %s: %s (%s)", spec,
                  pl_strerror(rc), nat);
-    else
+    else if (!quiet)
         cl_error(ctx, "no server is running on %s: %s (%s)", spec,
                  pl_strerror(rc), nat);
     return ctl_exit(rc);
 }
 
-static int ctl_exchange(const cl_ctx *ctx, cf_config *cfg, const char *req,
-                        char *reply, size_t n);
+static int ctl_exchange(const cl_ctx *ctx, cf_config *cfg, int quiet,
+                        const char *req, char *reply, size_t n);
 
 /* Read the reply until the server closes, at most n - 1 bytes. */
 static int ctl_reply(pl_sock *s, char *buf, size_t n)
@@ -145,13 +147,13 @@ int cl_ctl_run(cl_ctx *ctx, int argc, char **argv)
         return cl_usage_error(ctx, "newmail ctl", CTL_USAGE,
                               "missing request", NULL);
     if (strcmp(argv[1], "stats") == 0 || strcmp(argv[1], "shutdown") == 0 ||
-        strcmp(argv[1], "reload") == 0) {
+        strcmp(argv[1], "reload") == 0 || strcmp(argv[1], "flush") == 0) {
         if (argc != 2)
             return cl_usage_error(ctx, "newmail ctl", CTL_USAGE,
                                   "unexpected argument", argv[2]);
         stats = argv[1][1] == 't';
         sprintf(req, "%s\r\n", stats ? "STATS" : argv[1][0] == 's'
-                ? "SHUTDOWN" : "RELOAD");
+                ? "SHUTDOWN" : argv[1][0] == 'f' ? "FLUSH" : "RELOAD");
     } else if (strcmp(argv[1], "loglevel") == 0) {
         if (argc != 3)
             return cl_usage_error(ctx, "newmail ctl", CTL_USAGE, argc < 3
@@ -169,7 +171,7 @@ int cl_ctl_run(cl_ctx *ctx, int argc, char **argv)
     code = cl_load_config(ctx, NULL, &cfg, &used);
     if (code != CL_EX_OK)
         return code;
-    code = ctl_exchange(ctx, cfg, req, reply, sizeof reply);
+    code = ctl_exchange(ctx, cfg, 0, req, reply, sizeof reply);
     cf_free(cfg);
     if (code != CL_EX_OK)
         return code;
@@ -177,13 +179,13 @@ int cl_ctl_run(cl_ctx *ctx, int argc, char **argv)
 }
 
 /* Connect, send req (with its CRLF), read the whole reply. */
-static int ctl_exchange(const cl_ctx *ctx, cf_config *cfg, const char *req,
-                        char *reply, size_t n)
+static int ctl_exchange(const cl_ctx *ctx, cf_config *cfg, int quiet,
+                        const char *req, char *reply, size_t n)
 {
     pl_sock *s = NULL;
     int code, rc;
 
-    code = ctl_connect(ctx, cfg, &s);
+    code = ctl_connect(ctx, cfg, quiet, &s);
     if (code != CL_EX_OK)
         return code;
     rc = pl_sock_write(s, req, strlen(req), CL_CTL_WAIT_MS);
@@ -206,7 +208,7 @@ int cl_ctl_request(const cl_ctx *ctx, cf_config *cfg, const char *verb,
     if (strlen(verb) + 3 > sizeof req)
         return CL_EX_SOFTWARE;
     sprintf(req, "%s\r\n", verb);
-    code = ctl_exchange(ctx, cfg, req, reply, n);
+    code = ctl_exchange(ctx, cfg, 1, req, reply, n);
     if (code == CL_EX_OK && strncmp(reply, "+OK", 3) != 0)
         return CL_EX_DATAERR;
     return code;

@@ -7,7 +7,9 @@
  * Start-up order of serve, and why: configuration; log; TLS files and
  * context (the key is read while still privileged); listeners (ports
  * below 1024 need root); then the identity of service.user; then the
- * store (so that what it creates belongs to that account); then the loop.
+ * store, the outbound queue, the aliases map and the queue runner (so
+ * that what they create belongs to that account); then the loop.  At the
+ * end: the sessions drain, then the queue runner stops.
  * Limits: those of src/srv.
  * Privilege: binds as root, then runs as service.user; a process that
  * may not change identity keeps its own (developers, tests).

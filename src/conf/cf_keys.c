@@ -152,6 +152,14 @@ const cf_key cf_keys[] = {
     { "pop3.trace", CF_T_BOOL, "no", NULL, NO_ENUM, NONE,
       "Log every POP3 command and reply status line (passwords, APOP "
       "digests and SASL data are replaced by ****)." },
+    /* PMDF "legacy" order; per-connection mode only (sv_pop3.c). */
+    { "pop3.system_accounts", CF_T_BOOL, "no", NULL, NO_ENUM, NONE,
+      "newmail pop3d --inetd started as root: after a failed USER/PASS "
+      "for a name without a popstore account, log in the system account "
+      "(PAM, SYSUAF) and serve its native mailbox." },
+    { "pop3.pam_service", CF_T_STR, "newmail", NULL, NO_ENUM, NONE,
+      "PAM service that checks system account passwords "
+      "(pop3.system_accounts; /etc/pam.d/NAME)." },
 
     /* --- SMTP, submission and LMTP --- */
     { "smtp.maximum_threads", CF_T_INT, "100", NULL, NO_ENUM,
@@ -226,7 +234,11 @@ const cf_key cf_keys[] = {
     { "smtp.min_data_rate", CF_T_INT, "500", NULL, NO_ENUM,
       0, 1000000000L, "bytes/s",
       "Slowest DATA transfer accepted, averaged from the start of DATA "
-      "(after a grace of smtp.idle_timeout); 0: no minimum." },
+      "(after a grace of smtp.data_rate_grace); 0: no minimum." },
+    { "smtp.data_rate_grace", CF_T_DUR, "300", NULL, NO_ENUM, 1, 3600, "s",
+      "Time from the start of DATA before smtp.min_data_rate applies "
+      "(the default is the RFC 5321 idle timeout, as Postfix waits one "
+      "smtpd_timeout)." },
 
     /* --- relay (OpenVMS good clients and relay zones) --- */
     { "smtp.relay_clients", CF_T_LIST, "127.0.0.0/8, ::1", NULL, NO_ENUM,

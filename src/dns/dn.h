@@ -49,9 +49,11 @@ typedef struct dn_route {
 } dn_route;
 
 /* A resolver asking servers ("ADDRESS", "ADDRESS:PORT", "[V6]:PORT"; at
- * most DN_SERVERS_MAX) in turn; nservers 0: the system's (pl_dns_servers).
- * timeout_ms per query and server; attempts: rounds over the servers.
- * PL_EINVAL for a malformed server, PL_ENOENT when there is none. */
+ * most DN_SERVERS_MAX) in turn; nservers 0: the system's (pl_dns_servers;
+ * items that are no numeric address are skipped).  timeout_ms per query
+ * and server; attempts: rounds over the servers.  Servers must be
+ * recursive.  PL_EINVAL for a malformed server, PL_ENOENT when there is
+ * none. */
 int dn_resolver_new(const char *const *servers, int nservers,
                     pl_i32 timeout_ms, int attempts, dn_resolver **out);
 void dn_resolver_free(dn_resolver *r);
@@ -62,12 +64,17 @@ void dn_resolver_free(dn_resolver *r);
  * 5.1).  Hosts named in self (our host names, case-insensitive) or having
  * an address in self (our addresses) mark our own preference: they and
  * every host not better are dropped, and DN_R_LOOP if none is left.
- * Returns PL_OK with out->result set, or PL_EINVAL for a bad domain. */
+ * Hosts without an address are dropped too; out->why says what happened
+ * (for logs and DSNs).  Returns PL_OK with out->result set, PL_EINVAL for
+ * a domain that is not a host name (an address literal included), or
+ * PL_ENOMEM. */
 int dn_route_lookup(dn_resolver *r, const char *domain,
                     const char *const *self, int nself, dn_route *out);
 
 /* The addresses of one host name (a smart host); out->pref is -1.
- * *result gets a DN_R_* value. */
+ * *result gets a DN_R_* value.  An address literal ("192.0.2.1",
+ * "[192.0.2.1]", "[IPv6:2001:db8::1]") is returned as it is, without a
+ * query.  PL_EINVAL for a name that is neither. */
 int dn_host_lookup(dn_resolver *r, const char *name, dn_host *out,
                    int *result);
 

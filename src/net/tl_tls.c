@@ -1,11 +1,15 @@
 /*
- * tl_tls.c - server-side TLS over a pl_sock with OpenSSL 3 (public SSL and
- * EVP/X509 APIs only), plus the self-signed certificate of a first start.
+ * tl_tls.c - TLS over a pl_sock with OpenSSL 3 (public SSL and EVP/X509
+ * APIs only): the servers' side, the SMTP client's side (trust anchors,
+ * SNI, chain and host name verification), and the self-signed
+ * certificate of a first start.
  *
- * How: sockets from pl_sock_accept are non-blocking, so every SSL call is
- * retried after pl_sock_wait_readable/writable until it completes or the
- * caller's deadline (pl_time_mono_ms) passes: a stalled or dripping peer
- * can never hold a thread longer than the timeout it was given.
+ * How: sockets from pl_sock_accept and pl_sock_connect are non-blocking,
+ * so every SSL call is retried after pl_sock_wait_readable/writable until
+ * it completes or the caller's deadline (pl_time_mono_ms) passes: a
+ * stalled or dripping peer can never hold a thread longer than the
+ * timeout it was given.  A client verifies only when asked (tl_connect),
+ * so opportunistic STARTTLS still works with self-signed servers.
  * Limits: TLS 1.2 minimum, no compression, no renegotiation; hostnames of
  * a self-signed certificate are 1..253 characters of A-Z a-z 0-9 - . so
  * that nothing can be injected into the subject or SAN text.
@@ -36,6 +40,7 @@ struct tl_ctx {
     SSL_CTX *ssl;
     pl_mutex *mu;   /* guards refs: sessions on many threads share it */
     int refs;
+    int client;     /* made by tl_client_ctx_new: connect, never accept */
 };
 
 struct tl_conn {
@@ -63,10 +68,29 @@ static void tl_err(char *err, size_t errlen, const char *what)
     ERR_clear_error();
 }
 
+/* Wrap a configured SSL_CTX (freed on failure). */
+static int tl_ctx_wrap(SSL_CTX *ssl, int client, tl_ctx **out, char *err,
+                       size_t errlen)
+{
+    tl_ctx *c = (tl_ctx *)OPENSSL_zalloc(sizeof *c);
+
+    if (c == NULL || pl_mutex_create(&c->mu) != PL_OK) {
+        OPENSSL_free(c);
+        SSL_CTX_free(ssl);
+        if (err != NULL && errlen > 0)
+            (void)ut_strlcpy(err, "out of memory", errlen);
+        return PL_ENOMEM;
+    }
+    c->ssl = ssl;
+    c->refs = 1;
+    c->client = client;
+    *out = c;
+    return PL_OK;
+}
+
 int tl_ctx_new(const char *cert_spec, const char *key_spec, tl_ctx **out,
                char *err, size_t errlen)
 {
-    tl_ctx *c;
     SSL_CTX *ssl;
 
     if (err != NULL && errlen > 0)
@@ -106,18 +130,46 @@ int tl_ctx_new(const char *cert_spec, const char *key_spec, tl_ctx **out,
         SSL_CTX_free(ssl);
         return PL_EINVAL;
     }
-    c = (tl_ctx *)OPENSSL_zalloc(sizeof *c);
-    if (c == NULL || pl_mutex_create(&c->mu) != PL_OK) {
-        OPENSSL_free(c);
-        SSL_CTX_free(ssl);
-        if (err != NULL && errlen > 0)
-            (void)ut_strlcpy(err, "out of memory", errlen);
+    return tl_ctx_wrap(ssl, 0, out, err, errlen);
+}
+
+int tl_client_ctx_new(const char *ca_spec, tl_ctx **out, char *err,
+                      size_t errlen)
+{
+    SSL_CTX *ssl;
+    int ok;
+
+    if (err != NULL && errlen > 0)
+        err[0] = '\0';
+    if (out == NULL)
+        return PL_EINVAL;
+    *out = NULL;
+    ERR_clear_error();
+    ssl = SSL_CTX_new(TLS_client_method());
+    if (ssl == NULL) {
+        tl_err(err, errlen, "SSL_CTX_new");
         return PL_ENOMEM;
     }
-    c->ssl = ssl;
-    c->refs = 1;
-    *out = c;
-    return PL_OK;
+    (void)SSL_CTX_set_options(ssl, SSL_OP_NO_COMPRESSION |
+                              SSL_OP_NO_RENEGOTIATION);
+    if (SSL_CTX_set_min_proto_version(ssl, TLS1_2_VERSION) != 1) {
+        tl_err(err, errlen, "TLS 1.2 minimum");
+        SSL_CTX_free(ssl);
+        return PL_ERR;
+    }
+    /* checking is per connection (tl_connect): opportunistic TLS must
+     * not fail on a self-signed peer */
+    SSL_CTX_set_verify(ssl, SSL_VERIFY_NONE, NULL);
+    if (ca_spec == NULL || ca_spec[0] == '\0')
+        ok = SSL_CTX_set_default_verify_paths(ssl);
+    else
+        ok = SSL_CTX_load_verify_locations(ssl, ca_spec, NULL);
+    if (ok != 1) {
+        tl_err(err, errlen, "CA file");
+        SSL_CTX_free(ssl);
+        return PL_EINVAL;
+    }
+    return tl_ctx_wrap(ssl, 1, out, err, errlen);
 }
 
 void tl_ctx_ref(tl_ctx *c)
@@ -373,18 +425,12 @@ static int tl_timeout_ok(pl_i32 ms)
     return ms >= 0 || ms == PL_WAIT_FOREVER;
 }
 
-int tl_accept(tl_ctx *c, pl_sock *s, pl_i32 timeout_ms, tl_conn **out)
+/* A connection object for s under context c, before the handshake. */
+static int tl_conn_make(tl_ctx *c, pl_sock *s, tl_conn **out)
 {
     tl_conn *t;
-    pl_i64 deadline = tl_deadline(timeout_ms);
-    int fd;
+    int fd = pl_sock_fd(s);
 
-    if (out == NULL)
-        return PL_EINVAL;
-    *out = NULL;
-    if (c == NULL || s == NULL || !tl_timeout_ok(timeout_ms))
-        return PL_EINVAL;
-    fd = pl_sock_fd(s);
     if (fd < 0)
         return PL_EINVAL;
     t = (tl_conn *)OPENSSL_zalloc(sizeof *t);
@@ -399,6 +445,24 @@ int tl_accept(tl_ctx *c, pl_sock *s, pl_i32 timeout_ms, tl_conn **out)
         OPENSSL_free(t);
         return PL_ENOMEM;
     }
+    *out = t;
+    return PL_OK;
+}
+
+int tl_accept(tl_ctx *c, pl_sock *s, pl_i32 timeout_ms, tl_conn **out)
+{
+    tl_conn *t;
+    pl_i64 deadline = tl_deadline(timeout_ms);
+    int rc;
+
+    if (out == NULL)
+        return PL_EINVAL;
+    *out = NULL;
+    if (c == NULL || c->client || s == NULL || !tl_timeout_ok(timeout_ms))
+        return PL_EINVAL;
+    rc = tl_conn_make(c, s, &t);
+    if (rc != PL_OK)
+        return rc;
     for (;;) {
         int r, st;
 
@@ -411,6 +475,103 @@ int tl_accept(tl_ctx *c, pl_sock *s, pl_i32 timeout_ms, tl_conn **out)
             st = tl_wait(t, SSL_get_error(t->ssl, r), timeout_ms, deadline);
         if (st != PL_OK) {
             /* a half-done handshake gets no close_notify */
+            SSL_free(t->ssl);
+            OPENSSL_free(t);
+            return st == PL_EOF ? PL_ECONNRESET : st;
+        }
+    }
+    *out = t;
+    return PL_OK;
+}
+
+/* 1 if h is a DNS name that may go into SNI (not an address literal). */
+static int tl_sni_ok(const char *h)
+{
+    size_t i;
+    int alpha = 0;
+
+    if (!tl_host_ok(h))
+        return 0;
+    for (i = 0; h[i] != '\0'; i++)
+        if ((h[i] >= 'a' && h[i] <= 'z') || (h[i] >= 'A' && h[i] <= 'Z'))
+            alpha = 1;
+    /* an IPv4 literal is digits and dots; IPv6 fails tl_host_ok (':') */
+    return alpha;
+}
+
+/* Why a client handshake failed: the certificate check if that was it,
+ * else OpenSSL's first error. */
+static void tl_connect_err(tl_conn *t, int verify, char *err, size_t errlen)
+{
+    long v = SSL_get_verify_result(t->ssl);
+
+    if (err == NULL || errlen == 0)
+        return;
+    if (verify && v != X509_V_OK) {
+        (void)ut_strlcpy(err, "certificate verify failed: ", errlen);
+        (void)ut_strlcat(err, X509_verify_cert_error_string(v), errlen);
+        return;
+    }
+    if (ERR_peek_error() != 0)
+        tl_err(err, errlen, "TLS handshake");
+    else
+        (void)ut_strlcpy(err, "TLS handshake: connection closed", errlen);
+}
+
+/* Set SNI and, with verify, the name the certificate must carry. */
+static int tl_connect_names(tl_conn *t, const char *sni_name, int verify)
+{
+    if (sni_name != NULL && tl_sni_ok(sni_name) &&
+        SSL_set_tlsext_host_name(t->ssl, sni_name) != 1)
+        return 0;
+    if (!verify)
+        return 1;
+    SSL_set_verify(t->ssl, SSL_VERIFY_PEER, NULL);
+    SSL_set_hostflags(t->ssl, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+    return sni_name != NULL && sni_name[0] != '\0' &&
+           SSL_set1_host(t->ssl, sni_name) == 1;
+}
+
+int tl_connect(tl_ctx *c, pl_sock *s, const char *sni_name, int verify,
+               pl_i32 timeout_ms, tl_conn **out, char *err, size_t errlen)
+{
+    tl_conn *t;
+    pl_i64 deadline = tl_deadline(timeout_ms);
+    int rc;
+
+    if (err != NULL && errlen > 0)
+        err[0] = '\0';
+    if (out == NULL)
+        return PL_EINVAL;
+    *out = NULL;
+    if (c == NULL || !c->client || s == NULL || !tl_timeout_ok(timeout_ms))
+        return PL_EINVAL;
+    rc = tl_conn_make(c, s, &t);
+    if (rc != PL_OK)
+        return rc;
+    if (!tl_connect_names(t, sni_name, verify)) {
+        /* verification without a name to check would prove nothing */
+        tl_err(err, errlen, "TLS host name");
+        SSL_free(t->ssl);
+        OPENSSL_free(t);
+        return PL_EINVAL;
+    }
+    for (;;) {
+        int r, st, e;
+
+        ERR_clear_error();
+        r = SSL_connect(t->ssl);
+        if (r == 1)
+            break;
+        e = SSL_get_error(t->ssl, r);
+        if (e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE)
+            tl_connect_err(t, verify, err, errlen);
+        st = tl_status(t, r);
+        if (st == 0)
+            st = tl_wait(t, e, timeout_ms, deadline);
+        if (st != PL_OK) {
+            if (st == PL_ETIMEDOUT && err != NULL && errlen > 0)
+                (void)ut_strlcpy(err, "TLS handshake timed out", errlen);
             SSL_free(t->ssl);
             OPENSSL_free(t);
             return st == PL_EOF ? PL_ECONNRESET : st;

@@ -26,6 +26,10 @@ typedef struct p3_env {
     tl_ctx *tls;            /* NULL: no certificate, STLS not offered */
     const char *hostname;   /* greeting and APOP challenge */
     int implicit_tls;       /* the connection is already TLS (POP3S) */
+    int native;             /* per-connection process that may serve
+                               system accounts (pop3.system_accounts):
+                               it acts as the service account
+                               (pl_assume_service) until a login */
 } p3_env;
 
 /* Run one session: greeting, commands, QUIT/UPDATE or abort.  Returns

@@ -17,6 +17,9 @@
  *                cannot help, which is what SYS/PERM says.
  *   too soon     -ERR [LOGIN-DELAY] (pop3.login_delay)
  *   locked       -ERR [IN-USE], store trouble -ERR [SYS/TEMP] (p3_trans.c)
+ * System accounts (per-connection mode, pop3.system_accounts): a failed
+ * USER/PASS for a name without a popstore account is tried against the
+ * system (p3_native.c) before the failure is answered.
  * Secrets: PASS arguments, SASL buffers and account records are wiped.
  * Privilege: the service account (reads the account database).
  */
@@ -116,6 +119,14 @@ static int p3_login(p3_sess *s, const char *user, const char *dom,
         return p3_reply(s, "-ERR [LOGIN-DELAY] Too soon since the last "
                         "login") == PL_OK ? P3_R_OK : PL_EIO;
     }
+    /* Per-connection mode with system accounts: the popstore is served
+     * as the service account, for good (p3_native.c). */
+    if (p3_native_popstore(s) != PL_OK) {
+        au_account_wipe(&a);
+        s->result = "identity change failed";
+        return p3_reply(s, "-ERR [SYS/TEMP] Mailbox unavailable, try "
+                        "again later") == PL_OK ? P3_R_CLOSE : PL_EIO;
+    }
     ut_strlcpy(s->auser, a.user, sizeof s->auser);
     ut_strlcpy(s->adom, a.domain, sizeof s->adom);
     ut_strlcpy(s->addr, a.user, sizeof s->addr);
@@ -162,6 +173,9 @@ int p3_do_user(p3_sess *s, int argc, char **argv)
         if (rc == PL_OK)
             rc = au_db_get(s->env->db, u, d, &a);
         au_account_wipe(&a);
+        if ((rc == PL_ENOENT || rc == PL_EINVAL) && s->env->native &&
+            p3_native_exists(argv[0]))
+            rc = PL_OK;   /* a system account (legacy order) */
         if (rc == PL_ENOENT || rc == PL_EINVAL)
             return p3_failed(s, "-ERR [AUTH] No such user", 1);
         if (rc != PL_OK)
@@ -174,11 +188,33 @@ int p3_do_user(p3_sess *s, int argc, char **argv)
                                                        : PL_EIO;
 }
 
+/* A system account's verdict (p3_native.c), answered with the codes of a
+ * popstore account's flags. */
+static int p3_native_result(p3_sess *s, int nat, const pl_user *su)
+{
+    if (nat == P3_NAT_ERROR)
+        return p3_reply(s, "-ERR [SYS/TEMP] Authentication unavailable")
+               == PL_OK ? P3_R_OK : PL_EIO;
+    if (cf_bool(s->env->cfg, "pop3.auth_penalty") &&
+        sv_penalty_init() == PL_OK)
+        sv_penalty_ok(nt_conn_peer(s->c));
+    if (nat == P3_NAT_DISABLED)
+        return p3_failed(s, "-ERR [AUTH] Account disabled", 0);
+    if (nat == P3_NAT_EXPIRED)
+        return p3_failed(s, "-ERR [AUTH] Password expired; change it "
+                         "before reading mail", 0);
+    if (nat == P3_NAT_NOMAIL)
+        return p3_failed(s, "-ERR [SYS/PERM] Mail access disabled for "
+                         "this account", 0);
+    return p3_native_open(s, su);
+}
+
 int p3_do_pass(p3_sess *s, int argc, char **argv)
 {
     char u[AU_USER_MAX + 1], d[AU_DOMAIN_MAX + 1];
     size_t pn = strlen(argv[0]);
-    int result = AU_AUTH_BAD, rc;
+    pl_user su;
+    int result = AU_AUTH_BAD, rc, nat = P3_NAT_NONE;
     const char *bad = p3_secure(s) ? P3_FAILED_SECURE
                                    : "-ERR [AUTH] Wrong password";
 
@@ -192,7 +228,11 @@ int p3_do_pass(p3_sess *s, int argc, char **argv)
     p3_penalty_wait(s);
     rc = au_auth_plain(s->env->db, s->user, strlen(s->user), argv[0], pn,
                        &result);
+    if (rc == PL_OK && result == AU_AUTH_BAD && s->env->native)
+        nat = p3_native_check(s, s->user, argv[0], &su);
     ut_wipe(argv[0], pn);
+    if (nat != P3_NAT_NONE)
+        return p3_native_result(s, nat, &su);
     if (rc != PL_OK && rc != PL_ENOENT && rc != PL_EINVAL)
         return p3_reply(s, "-ERR [SYS/TEMP] Account database unavailable")
                == PL_OK ? P3_R_OK : PL_EIO;

@@ -44,6 +44,27 @@
 #define P3_M_DELE 1
 #define P3_M_RETR 2
 
+struct p3_sess;
+
+/* The operations of the mailbox a session serves (p3_mbox.c): a
+ * popstore folder or a system account's native mailbox. */
+typedef struct p3_mbops {
+    /* Size (CRLF octets) and unique id of message i; uid may be NULL. */
+    int (*info)(struct p3_sess *s, pl_u32 i, pl_u64 *size, char *uid,
+                size_t un);
+    /* Stream message i undotted: whole, or with top its header, the blank
+     * line and nlines body lines. */
+    int (*read)(struct p3_sess *s, pl_u32 i, int top, pl_u64 nlines,
+                st_out_fn out, void *ctx);
+    /* UPDATE: apply the session's marks durably. */
+    int (*update)(struct p3_sess *s);
+    /* Release without UPDATE. */
+    void (*close)(struct p3_sess *s);
+} p3_mbops;
+
+/* A unique id: 70 characters at most (RFC 1939 7) and the NUL. */
+#define P3_UID_MAX 71
+
 typedef struct p3_sess {
     const p3_env *env;
     nt_conn *c;
@@ -60,8 +81,10 @@ typedef struct p3_sess {
     unsigned aflags;            /* its AU_F_* flags */
     int fails;                  /* failed logins on this connection */
     int bad;                    /* bad commands on this connection */
-    st_mbox *mb;
+    const p3_mbops *ops;        /* the mailbox being served; NULL before */
+    st_mbox *mb;                /* popstore */
     st_folder *f;
+    pl_nmb *nmb;                /* native mailbox (system account) */
     const char *folder;         /* ST_NEWMAIL or ST_MAIL */
     int use_mail;               /* serving MAIL (pop3.use_mail_folder) */
     pl_u32 n;                   /* visible messages (message_maximum) */
@@ -127,6 +150,39 @@ int p3_do_quit(p3_sess *s, int argc, char **argv);
 int p3_trans_open(p3_sess *s);
 /* Close folder and mailbox without UPDATE (NULL-safe). */
 void p3_trans_close(p3_sess *s);
+/* Enter TRANSACTION on the mailbox a p3_box_* call opened with status rc
+ * and count messages: [IN-USE] for PL_EAGAIN, [SYS/TEMP] for other
+ * failures (the mailbox is closed then), else "+OK n messages". */
+int p3_trans_enter(p3_sess *s, int rc, pl_u32 count);
+
+/* p3_mbox.c: open the popstore mailbox s->addr, take its in-use lock and
+ * select the folder (USE_MAIL_FOLDER moves NEWMAIL first). */
+int p3_box_store(p3_sess *s, pl_u32 *count);
+/* p3_mbox.c: open the native mailbox of system account u (the process
+ * already runs as u). */
+int p3_box_native(p3_sess *s, const pl_user *u, pl_u32 *count);
+
+/* p3_native.c: results of p3_native_check. */
+#define P3_NAT_NONE     0   /* not a system login: answer the failure */
+#define P3_NAT_OK       1   /* right password, account usable */
+#define P3_NAT_DISABLED 2   /* right password; disabled or locked */
+#define P3_NAT_EXPIRED  3   /* right password; password/account expired */
+#define P3_NAT_NOMAIL   4   /* right password; may not use mail */
+#define P3_NAT_ERROR    5   /* the check itself failed (PAM, $ACM) */
+
+/* p3_native.c: with env->native, after a failed popstore USER/PASS for
+ * a name no popstore account has: check it as a system account; *u gets
+ * the account when the password was right. */
+int p3_native_check(p3_sess *s, const char *user, const char *pw,
+                    pl_user *u);
+/* p3_native.c: become u for good and enter TRANSACTION on its native
+ * mailbox; any failure after the switch closes the connection. */
+int p3_native_open(p3_sess *s, const pl_user *u);
+/* p3_native.c: with env->native, make the service account final before
+ * a popstore mailbox is opened (PL_OK without env->native). */
+int p3_native_popstore(p3_sess *s);
+/* p3_native.c: 1 if `user` names a system account (FRIENDLY USER). */
+int p3_native_exists(const char *user);
 
 /* p3_capa.c: CAPA and STLS. */
 int p3_do_capa(p3_sess *s, int argc, char **argv);

@@ -1,6 +1,7 @@
 /*
- * p3_trans.c - TRANSACTION and UPDATE (RFC 1939 5, 6) over a store
- * snapshot, with the OpenVMS folder semantics.
+ * p3_trans.c - TRANSACTION and UPDATE (RFC 1939 5, 6) over a mailbox
+ * snapshot (p3_mbox.c: a popstore folder or a native mailbox), with the
+ * OpenVMS folder semantics.
  *
  * The session serves NEWMAIL (pop3.use_mail_folder: first moves all of
  * NEWMAIL to MAIL, then serves MAIL), at most pop3.message_maximum
@@ -15,7 +16,8 @@
  * equal LIST's number exactly (doc/store-format.md).
  * Message numbers: 1..n of ASCII digits through ut_parse_u64, so
  * "4294967297" is no message, never message 1.
- * Privilege: the service account (store files).
+ * Privilege: the service account (store files), or the mail user
+ * (native mailboxes).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -113,8 +115,7 @@ static int p3_send(p3_sess *s, const char *text, int status)
  * result (P3_R_OK) is returned through *res. */
 static int p3_msgnum(p3_sess *s, const char *arg, pl_u32 *idx, int *res)
 {
-    pl_u64 v;
-    st_msginfo mi;
+    pl_u64 v, size;
 
     if (ut_parse_u64(arg, strlen(arg), (pl_u64)0xFFFFFFFFUL, &v)
         != PL_OK) {
@@ -126,7 +127,7 @@ static int p3_msgnum(p3_sess *s, const char *arg, pl_u32 *idx, int *res)
         return 0;
     }
     if ((s->mark[v - 1] & P3_M_DELE) != 0 ||
-        st_folder_info(s->f, (pl_u32)(v - 1), &mi) != PL_OK) {
+        s->ops->info(s, (pl_u32)(v - 1), &size, NULL, 0) != PL_OK) {
         *res = p3_send(s, "-ERR Message is deleted", P3_R_OK);
         return 0;
     }
@@ -136,64 +137,40 @@ static int p3_msgnum(p3_sess *s, const char *arg, pl_u32 *idx, int *res)
 
 static void p3_totals(p3_sess *s, pl_u32 *count, pl_u64 *octets)
 {
-    st_msginfo mi;
+    pl_u64 size;
     pl_u32 i;
 
     *count = 0;
     *octets = 0;
     for (i = 0; i < s->n; i++) {
         if ((s->mark[i] & P3_M_DELE) == 0 &&
-            st_folder_info(s->f, i, &mi) == PL_OK) {
+            s->ops->info(s, i, &size, NULL, 0) == PL_OK) {
             (*count)++;
-            *octets += mi.size;
+            *octets += size;
         }
     }
 }
 
-/* Move everything in NEWMAIL to MAIL (pop3.use_mail_folder). */
-static int p3_move_all(p3_sess *s)
-{
-    st_folder *f;
-    pl_u32 i, n;
-    int rc;
-
-    rc = st_folder_select(s->mb, ST_NEWMAIL, &f);
-    if (rc != PL_OK)
-        return rc;
-    n = st_folder_count(f);
-    for (i = 0; i < n && rc == PL_OK; i++)
-        rc = st_msg_move(f, i, ST_MAIL);
-    if (rc == PL_OK)
-        rc = st_folder_commit(f);
-    st_folder_close(f);
-    return rc;
-}
-
 int p3_trans_open(p3_sess *s)
 {
-    pl_i64 max = cf_int(s->env->cfg, "pop3.message_maximum");
-    pl_u32 count;
-    pl_u64 octets;
-    int rc;
+    pl_u32 count = 0;
+    int rc = p3_box_store(s, &count);
 
-    rc = st_mbox_open(s->env->store, s->addr, ST_OPEN_CREATE, &s->mb);
-    if (rc == PL_OK)
-        rc = st_mbox_lock(s->mb);
+    return p3_trans_enter(s, rc, count);
+}
+
+int p3_trans_enter(p3_sess *s, int rc, pl_u32 count)
+{
+    pl_i64 max = cf_int(s->env->cfg, "pop3.message_maximum");
+    pl_u64 octets;
+
     if (rc == PL_EAGAIN) {
         p3_trans_close(s);
         return p3_send(s, "-ERR [IN-USE] Mailbox in use by another "
                        "session", P3_R_OK);
     }
-    s->folder = ST_NEWMAIL;
-    if (rc == PL_OK && cf_bool(s->env->cfg, "pop3.use_mail_folder")) {
-        rc = p3_move_all(s);
-        s->folder = ST_MAIL;
-        s->use_mail = 1;
-    }
-    if (rc == PL_OK)
-        rc = st_folder_select(s->mb, s->folder, &s->f);
     if (rc == PL_OK) {
-        s->n = st_folder_count(s->f);
+        s->n = count;
         if (max > 0 && (pl_u64)s->n > (pl_u64)max)
             s->n = (pl_u32)max;
         s->mark = (unsigned char *)calloc((size_t)s->n + 1, 1);
@@ -216,10 +193,9 @@ int p3_trans_open(p3_sess *s)
 
 void p3_trans_close(p3_sess *s)
 {
-    st_folder_close(s->f);
-    s->f = NULL;
-    st_mbox_close(s->mb);
-    s->mb = NULL;
+    if (s->ops != NULL)
+        s->ops->close(s);
+    s->ops = NULL;
     free(s->mark);
     s->mark = NULL;
     s->n = 0;
@@ -240,19 +216,19 @@ int p3_do_stat(p3_sess *s, int argc, char **argv)
 /* LIST and UIDL share their shape: one message or all not deleted. */
 static int p3_line(p3_sess *s, pl_u32 i, int uidl, const char *pre)
 {
-    st_msginfo mi;
-    char buf[128], num[24];
+    pl_u64 size;
+    char buf[128], num[24], uid[P3_UID_MAX];
 
-    if (st_folder_info(s->f, i, &mi) != PL_OK)
+    if (s->ops->info(s, i, &size, uid, sizeof uid) != PL_OK)
         return PL_EIO;
     ut_strlcpy(buf, pre, sizeof buf);
     ut_u64_to_dec(num, (pl_u64)i + 1);
     ut_strlcat(buf, num, sizeof buf);
     ut_strlcat(buf, " ", sizeof buf);
     if (uidl) {
-        ut_strlcat(buf, mi.id, sizeof buf);
+        ut_strlcat(buf, uid, sizeof buf);
     } else {
-        ut_u64_to_dec(num, mi.size);
+        ut_u64_to_dec(num, size);
         ut_strlcat(buf, num, sizeof buf);
     }
     return p3_reply(s, buf);
@@ -301,38 +277,36 @@ int p3_do_uidl(p3_sess *s, int argc, char **argv)
 static int p3_stream(p3_sess *s, pl_u32 i, int top, pl_u64 nlines)
 {
     p3_dot d;
-    st_msginfo mi;
+    pl_u64 size;
+    char uid[P3_UID_MAX];
     int rc;
 
-    if (st_folder_info(s->f, i, &mi) != PL_OK)
+    if (s->ops->info(s, i, &size, uid, sizeof uid) != PL_OK)
         return PL_EIO;
     if (top)
         rc = p3_reply(s, "+OK Top of message follows");
     else
-        rc = p3_reply_num(s, "+OK ", mi.size, NULL, 0, " octets");
+        rc = p3_reply_num(s, "+OK ", size, NULL, 0, " octets");
     if (rc != PL_OK)
         return PL_EIO;
     memset(&d, 0, sizeof d);
     d.c = s->c;
     d.bol = 1;
-    if (top)
-        rc = st_msg_top(s->f, i, nlines, p3_dot_out, &d);
-    else
-        rc = st_msg_stream(s->f, i, p3_dot_out, &d);
+    rc = s->ops->read(s, i, top, nlines, p3_dot_out, &d);
     if (rc == PL_OK)
         rc = p3_dot_end(&d);
-    if (rc == PL_OK && !top && d.sent != mi.size)
+    if (rc == PL_OK && !top && d.sent != size)
         rc = PL_EIO;   /* never a reply that disagrees with LIST */
     if (rc != PL_OK) {
         ut_log(PL_LOG_ERROR, PL_LOGCAT_MAIL, "pop3 %s %s message %s: "
-               "error %d", nt_conn_peer(s->c), s->addr, mi.id, rc);
+               "error %d", nt_conn_peer(s->c), s->addr, uid, rc);
         s->result = "message read failed";
         return rc < 0 ? rc : PL_EIO;
     }
     if (!top) {
         s->mark[i] |= P3_M_RETR;
         s->n_retr++;
-        s->b_retr += mi.size;
+        s->b_retr += size;
     }
     return P3_R_OK;
 }
@@ -396,40 +370,6 @@ int p3_do_rset(p3_sess *s, int argc, char **argv)
                         " octets)") == PL_OK ? P3_R_OK : PL_EIO;
 }
 
-/* UPDATE: apply the marks, commit, purge.  Returns PL_OK or the first
- * store error (the commit still runs, so what was done is kept). */
-static int p3_update(p3_sess *s)
-{
-    int leave = cf_bool(s->env->cfg, "pop3.leave_in_newmail") ||
-                s->use_mail;
-    st_msginfo mi;
-    pl_u32 i;
-    int rc = PL_OK, r;
-
-    for (i = 0; i < s->n; i++) {
-        r = PL_OK;
-        if ((s->mark[i] & P3_M_DELE) != 0) {
-            r = st_msg_delete(s->f, i);
-            if (r == PL_OK)
-                s->n_dele++;
-        } else if ((s->mark[i] & P3_M_RETR) != 0) {
-            r = st_folder_info(s->f, i, &mi);
-            if (r == PL_OK && (mi.flags & ST_FL_SEEN) == 0)
-                r = st_msg_set_flags(s->f, i, mi.flags | ST_FL_SEEN);
-            if (r == PL_OK && !leave)
-                r = st_msg_move(s->f, i, ST_MAIL);
-        }
-        if (r != PL_OK && rc == PL_OK)
-            rc = r;
-    }
-    r = st_folder_commit(s->f);
-    if (r != PL_OK && rc == PL_OK)
-        rc = r;
-    if (rc == PL_OK && s->n_dele > 0 && (s->aflags & AU_F_AUTO_PURGE) != 0)
-        rc = st_mbox_purge(s->mb, NULL);
-    return rc;
-}
-
 int p3_do_quit(p3_sess *s, int argc, char **argv)
 {
     int rc;
@@ -440,7 +380,7 @@ int p3_do_quit(p3_sess *s, int argc, char **argv)
         s->result = "quit";
         return p3_send(s, "+OK Bye", P3_R_QUIT);
     }
-    rc = p3_update(s);
+    rc = s->ops->update(s);
     if (rc != PL_OK) {
         ut_log(PL_LOG_ERROR, PL_LOGCAT_MAIL, "pop3 %s %s update: error %d",
                nt_conn_peer(s->c), s->addr, rc);

@@ -29,6 +29,8 @@ typedef struct qb_opts {
     const char *reporting_mta;   /* our host name */
     const char *postmaster;      /* queue.postmaster, "postmaster@dom" */
     pl_u64 size_limit;           /* queue.bounce_size_limit */
+    pl_i64 lifetime;             /* queue.maximum_lifetime (seconds) for
+                                    Will-Retry-Until; 0: field left out */
 } qb_opts;
 
 /* Report the recipients of e listed in idx (n indexes into e->rcpt) as

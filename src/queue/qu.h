@@ -32,6 +32,8 @@
 #define QU_XTEXT_MAX 500       /* decoded ORCPT and ENVID */
 #define QU_STATUS_MAX 512      /* a sanitized reply or reason */
 #define QU_TEXT_MAX  256       /* origin, remote host text */
+#define QU_RCPT_MAX  10000     /* recipients of one entry, aliases
+                                  expanded: bounds an envelope file */
 
 /* RET= (RFC 3461) */
 #define QU_RET_NONE 0
@@ -99,7 +101,9 @@ int qu_open(pl_dir *store_root, qu_queue **out);
 void qu_close(qu_queue *q);
 
 /* Called after every successful commit and qu_kick (the runner uses it to
- * wake up); may be called from any thread.  NULL removes it. */
+ * wake up); may be called from any thread.  NULL removes it.  Calls are
+ * serialised with qu_set_notify, so once it returns the old fn is not
+ * running; fn must not call qu_set_notify or qu_kick itself. */
 typedef void (*qu_notify_fn)(void *ctx);
 void qu_set_notify(qu_queue *q, qu_notify_fn fn, void *ctx);
 void qu_kick(qu_queue *q);
@@ -109,7 +113,9 @@ void qu_kick(qu_queue *q);
  * a field holds CR, LF, NUL or is too long. */
 int qu_sub_begin(qu_queue *q, const qu_env *proto, qu_sub **out);
 
-/* Add a recipient (PL_EINVAL as above).  notify 0: not given. */
+/* Add a recipient (PL_EINVAL as above, or for a NOTIFY set RFC 3461
+ * forbids: NEVER with another bit); PL_ERANGE past QU_RCPT_MAX.
+ * notify 0: not given; orcpt NULL or "": none. */
 int qu_sub_rcpt(qu_sub *s, const char *addr, const char *orcpt,
                 int notify);
 
@@ -150,12 +156,28 @@ int qu_remove(qu_queue *q, const char *id);
 /* Take the entry's exclusive lock; timeout_ms as pl_lock_take (0: try). */
 int qu_lock(qu_queue *q, const char *id, pl_i32 timeout_ms, pl_lock **out);
 
-/* Remove orphans older than max_age seconds: message files without an
+/* Remove orphans at least max_age seconds old: message files without an
  * envelope, unfinished envelope rewrites, stale lock files; *removed
- * counts them. */
+ * counts them.  Only while it holds the entry's lock (tried, never
+ * waited for), so never a submission or rewrite in progress; an entry
+ * with an envelope, damaged or not, is never removed. */
 int qu_reap(qu_queue *q, pl_i64 max_age, int *removed);
 
 /* 1 if id is a well-formed queue id. */
 int qu_id_check(const char *id);
+
+/* Names for people: a recipient state ("pending", "sent", "failed",
+ * "bounced"; "?" for another value) and an entry kind ("mail", "bounce",
+ * "double"). */
+const char *qu_state_name(int state);
+const char *qu_kind_name(int kind);
+
+/* The NOTIFY set as the envelope writes it: "" when not given, "NEVER",
+ * or a comma list of SUCCESS, FAILURE, DELAY.  buf holds >= 24 bytes. */
+void qu_notify_text(int notify, char *buf, size_t n);
+
+/* Send the entry's envelope file as stored, damaged or not, through out
+ * (for `newmail queue show`).  PL_ENOENT: no such entry. */
+int qu_env_dump(qu_queue *q, const char *id, pl_out_fn out, void *ctx);
 
 #endif

@@ -92,6 +92,7 @@ static int sm_challenge(sm_sess *s, const ut_buf *out, pl_u8 *in,
         rc = nt_conn_flush(s->c);
     if (rc != PL_OK)
         return rc;
+    sm_line_begin(s);
     rc = lr_get_line(s->lr, &line, &len, &flags);
     if (rc != PL_OK)
         return rc;

@@ -7,14 +7,20 @@
  * LAST (RFC 2920: must end a pipelined group, so replies are flushed after
  * it) and LIMIT (junk: counted against smtp.max_junk, after Postfix).
  * Recipients: a domain is local when it is a virtual domain of the store
- * or listed in `domains` (those map to the store's default domain);
- * "user+tag" falls back to "user"; everything else is refused with 554
- * 5.7.1, authenticated or not, because relay needs the outbound queue.
- * A source route, '%', '!' or a quoted local part never make an address
- * remote: the route is ignored and the others make an unknown user (550).
+ * or listed in `domains` (al_domain_is_local); a local address is
+ * expanded by al_resolve (aliases, "user+tag", forwarding) into mailbox
+ * copies and queue targets, and every mailbox must take the message now
+ * (quota with SIZE).  Any other domain is relay: allowed only for the
+ * clients sm_relay_allowed accepts, only with an outbound queue, never
+ * over LMTP, else 554 5.7.1.  The relay tricks of group E ('%', '!', '@'
+ * in the local part, quoted local parts, source routes) are never
+ * relayed (554 5.7.1); for a local domain they resolve only when the
+ * local part is a plain name (a quoted "john", a route to john@here),
+ * else 550 5.1.1.
  * VRFY answers 252 and EXPN 502 (no user enumeration).
  * Privilege: the service account (reads accounts and mailbox indexes).
  */
+#include <stdlib.h>
 #include <string.h>
 #include "sm_int.h"
 #include "au_sasl.h"
@@ -212,35 +218,6 @@ int sm_do_mail(sm_sess *s, char *arg)
     return sm_say(s, "250 2.1.0 Ok", SM_R_OK);
 }
 
-/* 1 if dom (lower case) is one of ours from `domains`. */
-static int sm_conf_domain(const sm_sess *s, const char *dom)
-{
-    int i, n = cf_list_count(s->env->cfg, "domains");
-
-    for (i = 0; i < n; i++)
-        if (ut_strcaseeq(cf_list_item(s->env->cfg, "domains", i), dom))
-            return 1;
-    return 0;
-}
-
-/* Look the account up, with the "+tag" fallback. */
-static int sm_lookup(sm_sess *s, const char *local, const char *dom,
-                     au_account *acct)
-{
-    char user[AU_USER_MAX + 1];
-    const char *plus;
-    int rc = au_db_get(s->env->db, local, dom, acct);
-
-    if (rc == PL_OK || rc == PL_EIO)
-        return rc;
-    plus = strchr(local, '+');
-    if (plus == NULL || plus == local ||
-        ut_memtostr(user, sizeof user, local, (size_t)(plus - local))
-        != PL_OK)
-        return rc;
-    return au_db_get(s->env->db, user, dom, acct);
-}
-
 /* NEWMAIL octets of a mailbox (0 when it does not exist yet). */
 pl_u64 sm_usage(sm_sess *s, const char *user, const char *dom)
 {
@@ -260,16 +237,212 @@ pl_u64 sm_usage(sm_sess *s, const char *user, const char *dom)
     return oct;
 }
 
+/* Room for one more element in a growing array (at most SM_TARGETS_MAX
+ * local plus remote targets per message). */
+static int sm_room(sm_sess *s, void **arr, int *cap, int n, size_t sz)
+{
+    void *nb;
+    int nc;
+
+    if (s->nrcpt + s->nrem >= SM_TARGETS_MAX)
+        return PL_ERANGE;
+    if (n < *cap)
+        return PL_OK;
+    nc = *cap == 0 ? 8 : *cap * 2;
+    nb = realloc(*arr, (size_t)nc * sz);
+    if (nb == NULL)
+        return PL_ENOMEM;
+    *arr = nb;
+    *cap = nc;
+    return PL_OK;
+}
+
+static int sm_add_local(sm_sess *s, const al_target *t)
+{
+    sm_rcpt *r;
+    int i, rc;
+
+    rc = sm_room(s, (void **)&s->rcpt, &s->cap_rcpt, s->nrcpt, sizeof *r);
+    if (rc != PL_OK)
+        return rc;
+    r = &s->rcpt[s->nrcpt];
+    memset(r, 0, sizeof *r);
+    ut_strlcpy(r->user, t->user, sizeof r->user);
+    ut_strlcpy(r->domain, t->domain, sizeof r->domain);
+    r->quota = t->quota;
+    r->overdraft = t->overdraft;
+    r->rc = s->nrc;
+    for (i = 0; i < s->nrcpt; i++)
+        if (s->rcpt[i].dup == 0 && strcmp(s->rcpt[i].user, r->user) == 0 &&
+            strcmp(s->rcpt[i].domain, r->domain) == 0) {
+            r->dup = i + 1;
+            break;
+        }
+    s->nrcpt++;
+    return PL_OK;
+}
+
+static int sm_add_remote(sm_sess *s, const char *addr, const char *orcpt,
+                         int notify)
+{
+    sm_remote *r;
+    int i, rc;
+
+    rc = sm_room(s, (void **)&s->rem, &s->cap_rem, s->nrem, sizeof *r);
+    if (rc != PL_OK)
+        return rc;
+    r = &s->rem[s->nrem];
+    memset(r, 0, sizeof *r);
+    if (ut_strlcpy(r->addr, addr, sizeof r->addr) != PL_OK ||
+        ut_strlcpy(r->orcpt, orcpt, sizeof r->orcpt) != PL_OK)
+        return PL_EINVAL;
+    r->notify = notify;
+    r->rc = s->nrc;
+    for (i = 0; i < s->nrem; i++)
+        if (strcmp(s->rem[i].addr, r->addr) == 0)
+            r->dup = 1;
+    s->nrem++;
+    return PL_OK;
+}
+
+/* Undo the targets added for the RCPT being handled. */
+static void sm_drop_from(sm_sess *s, int nl, int nr)
+{
+    s->nrcpt = nl;
+    s->nrem = nr;
+}
+
+/* A domain that is not ours: relay, if this client may. */
+static int sm_rcpt_relay(sm_sess *s, const sm_addr *a, const char *dom,
+                         const sm_params *p)
+{
+    char addr[AU_FWD_ADDR_MAX + 1];
+    int rc;
+
+    if (s->lmtp || a->literal || sm_addr_tricky(a) ||
+        s->env->queue == NULL ||
+        !sm_relay_allowed(s->env->cfg, s->auth, s->peer, dom))
+        return sm_say(s, "554 5.7.1 Relay access denied", SM_R_ERR);
+    if (ut_strlcpy(addr, a->local, sizeof addr) != PL_OK ||
+        ut_strlcat(addr, "@", sizeof addr) != PL_OK ||
+        ut_strlcat(addr, dom, sizeof addr) != PL_OK)
+        return sm_say(s, "553 5.1.3 Recipient address too long", SM_R_ERR);
+    rc = sm_add_remote(s, addr, p->orcpt, p->notify);
+    if (rc == PL_ERANGE)
+        return sm_say(s, "452 4.5.3 Too many recipients", SM_R_OK);
+    if (rc != PL_OK)
+        return sm_say(s, "451 4.3.0 Local error", SM_R_OK);
+    s->nrc++;
+    return sm_say(s, "250 2.1.5 Ok", SM_R_OK);
+}
+
+/* al_resolve into s->tg: a small array first, the full one only for a big
+ * list (the scratch is SM_TARGETS_MAX entries at most). */
+static int sm_resolve(sm_sess *s, const char *local, const char *dom,
+                      int *n, int *result)
+{
+    al_env ae;
+    int room = SM_TARGETS_MAX - s->nrcpt - s->nrem, try, rc;
+
+    ae.cfg = s->env->cfg;
+    ae.db = s->env->db;
+    ae.map = s->env->aliases;
+    for (try = room < 32 ? room : 32;; try = room) {
+        free(s->tg);
+        s->tg = (al_target *)malloc((size_t)(try > 0 ? try : 1) *
+                                    sizeof *s->tg);
+        if (s->tg == NULL)
+            return PL_ENOMEM;
+        if (try <= 0)
+            return PL_ERANGE;
+        rc = al_resolve(&ae, local, dom, s->tg, try, n, result);
+        if (rc != PL_ERANGE || try == room)
+            return rc;
+    }
+}
+
+/* Every local target must take the message now (SIZE, or current use). */
+static int sm_quota_all(sm_sess *s, int n)
+{
+    int i, q, worst = AU_Q_OK;
+
+    for (i = 0; i < n; i++) {
+        if (s->tg[i].type != AL_T_LOCAL)
+            continue;
+        q = au_quota_check(s->tg[i].quota, s->tg[i].overdraft,
+                           sm_usage(s, s->tg[i].user, s->tg[i].domain),
+                           s->mp.has_size ? s->mp.size : 0);
+        if (q == AU_Q_PERM)
+            return q;
+        if (q != AU_Q_OK)
+            worst = q;
+    }
+    return worst;
+}
+
+static int sm_rcpt_local(sm_sess *s, const sm_addr *a, const char *dom,
+                         const sm_params *p)
+{
+    char orcpt[SM_XTEXT_MAX + 1];
+    int rc, n = 0, res, i, nl = s->nrcpt, nr = s->nrem, remote = 0;
+
+    rc = sm_resolve(s, a->local, dom, &n, &res);
+    if (rc == PL_ERANGE)
+        return sm_say(s, "452 4.5.3 Too many recipients", SM_R_OK);
+    if (rc != PL_OK || res == AL_TEMP)
+        return sm_say(s, "451 4.3.0 Account lookup failed", SM_R_OK);
+    if (res == AL_DISABLED)
+        return sm_say(s, "550 5.2.1 Mailbox disabled", SM_R_ERR);
+    if (res == AL_LOOP)
+        return sm_say(s, "554 5.4.6 Routing loop in the alias or "
+                      "forwarding of this address", SM_R_ERR);
+    if (res != AL_OK || n == 0)
+        return sm_say(s, "550 5.1.1 User unknown", SM_R_ERR);
+    for (i = 0; i < n; i++)
+        remote += s->tg[i].type == AL_T_REMOTE;
+    if (remote > 0 && s->env->queue == NULL) {
+        ut_log(PL_LOG_WARN, PL_LOGCAT_MAIL, "smtp %s@%s forwards to another "
+               "domain but no outbound queue is configured", a->local, dom);
+        return sm_say(s, "451 4.3.0 Forwarding not available now", SM_R_OK);
+    }
+    rc = sm_quota_all(s, n);
+    if (rc == AU_Q_TEMP)
+        return sm_say(s, "452 4.2.2 Mailbox full", SM_R_OK);
+    if (rc != AU_Q_OK)
+        return sm_say(s, "552 5.2.2 Message too large for the mailbox quota",
+                      SM_R_ERR);
+    /* an expanded address keeps the one the client gave (RFC 3461 4.2),
+     * unless the client named its own ORCPT */
+    ut_strlcpy(orcpt, p->orcpt, sizeof orcpt);
+    if (orcpt[0] == '\0') {
+        ut_strlcpy(orcpt, "rfc822;", sizeof orcpt);
+        ut_strlcat(orcpt, a->local, sizeof orcpt);
+        ut_strlcat(orcpt, "@", sizeof orcpt);
+        if (ut_strlcat(orcpt, dom, sizeof orcpt) != PL_OK)
+            orcpt[0] = '\0';
+    }
+    for (i = 0, rc = PL_OK; rc == PL_OK && i < n; i++)
+        rc = s->tg[i].type == AL_T_LOCAL
+             ? sm_add_local(s, &s->tg[i])
+             : sm_add_remote(s, s->tg[i].addr, orcpt, p->notify);
+    if (rc != PL_OK) {
+        sm_drop_from(s, nl, nr);
+        return sm_say(s, rc == PL_ERANGE ? "452 4.5.3 Too many recipients"
+                      : "451 4.3.0 Local error", SM_R_OK);
+    }
+    s->nrc++;
+    return sm_say(s, "250 2.1.5 Ok", SM_R_OK);
+}
+
 int sm_do_rcpt(sm_sess *s, char *arg)
 {
     sm_addr a;
     sm_params p;
     const char *rest, *reply;
-    char dom[SM_DOMAIN_MAX + 1], local[SM_LOCAL_MAX + 1];
-    au_account acct;
-    sm_rcpt *r;
-    int rc, q, i;
+    char dom[SM_DOMAIN_MAX + 1];
+    al_env ae;
     size_t k;
+    int rc;
 
     rc = sm_path_arg(arg, "TO:", 0, &a, &rest);
     if (rc == SM_A_LONG)
@@ -279,68 +452,28 @@ int sm_do_rcpt(sm_sess *s, char *arg)
                       SM_R_ERR);
     if (sm_param_parse(rest, strlen(rest), SM_P_RCPT, &p, &reply) != PL_OK)
         return sm_say(s, reply, SM_R_ERR);
-    if (s->nrcpt >= s->max_rcpt)
+    if (s->nrc >= s->max_rcpt)
         return sm_say(s, "452 4.5.3 Too many recipients", SM_R_ERR);
     s->tried_rcpt++;
     if (a.utf8 && !s->mp.smtputf8)
         return sm_say(s, "553 5.6.7 Non-ASCII address needs SMTPUTF8",
                       SM_R_ERR);
-    if (a.domain[0] == '\0')   /* <postmaster> */
-        ut_strlcpy(dom, au_db_default_domain(s->env->db), sizeof dom);
-    else
+    if (a.domain[0] != '\0')
         ut_strlcpy(dom, a.domain, sizeof dom);
+    else if (au_db_default_domain(s->env->db)[0] != '\0')   /* <postmaster> */
+        ut_strlcpy(dom, au_db_default_domain(s->env->db), sizeof dom);
+    else if (cf_list_count(s->env->cfg, "domains") > 0)
+        ut_strlcpy(dom, cf_list_item(s->env->cfg, "domains", 0), sizeof dom);
+    else
+        return sm_say(s, "550 5.1.1 User unknown", SM_R_ERR);
     for (k = 0; dom[k] != '\0'; k++)
         dom[k] = (char)ut_tolower((unsigned char)dom[k]);
-    if (a.literal || dom[0] == '\0')
-        return sm_say(s, "554 5.7.1 Relay access denied", SM_R_ERR);
-    if (au_domain_exists(s->env->db, dom) != PL_OK) {
-        if (!sm_conf_domain(s, dom))
-            return sm_say(s, "554 5.7.1 Relay access denied", SM_R_ERR);
-        /* a configured name of this host: the store's default domain */
-        ut_strlcpy(dom, au_db_default_domain(s->env->db), sizeof dom);
-        if (dom[0] == '\0')
-            return sm_say(s, "550 5.1.1 User unknown", SM_R_ERR);
-    }
-    for (k = 0; a.local[k] != '\0' && k < SM_LOCAL_MAX; k++)
-        local[k] = (char)ut_tolower((unsigned char)a.local[k]);
-    local[k] = '\0';
-    rc = sm_lookup(s, local, dom, &acct);
-    if (rc == PL_EIO || rc == PL_ENOMEM)
-        return sm_say(s, "451 4.3.0 Account lookup failed", SM_R_OK);
-    if (rc != PL_OK)
-        return sm_say(s, "550 5.1.1 User unknown", SM_R_ERR);
-    if ((acct.flags & AU_F_DISMAIL) != 0) {
-        au_account_wipe(&acct);
-        return sm_say(s, "550 5.2.1 Mailbox disabled", SM_R_ERR);
-    }
-    r = &s->rcpt[s->nrcpt];
-    memset(r, 0, sizeof *r);
-    ut_strlcpy(r->user, acct.user, sizeof r->user);
-    ut_strlcpy(r->domain, acct.domain, sizeof r->domain);
-    r->quota = acct.quota;
-    r->overdraft = acct.overdraft;
-    if (acct.fwd_n > 0)
-        ut_log(PL_LOG_NOTICE, PL_LOGCAT_MAIL,
-               "smtp forwarding of %s@%s not applied (no outbound queue); "
-               "delivered to the mailbox", acct.user, acct.domain);
-    au_account_wipe(&acct);
-    /* with no SIZE this still refuses a mailbox already over quota */
-    q = au_quota_check(r->quota, r->overdraft,
-                       sm_usage(s, r->user, r->domain),
-                       s->mp.has_size ? s->mp.size : 0);
-    if (q == AU_Q_TEMP)
-        return sm_say(s, "452 4.2.2 Mailbox full", SM_R_OK);
-    if (q != AU_Q_OK)
-        return sm_say(s, "552 5.2.2 Message too large for the mailbox quota",
-                      SM_R_ERR);
-    for (i = 0; i < s->nrcpt; i++)
-        if (s->rcpt[i].dup == 0 && strcmp(s->rcpt[i].user, r->user) == 0 &&
-            strcmp(s->rcpt[i].domain, r->domain) == 0) {
-            r->dup = i + 1;
-            break;
-        }
-    s->nrcpt++;
-    return sm_say(s, "250 2.1.5 Ok", SM_R_OK);
+    ae.cfg = s->env->cfg;
+    ae.db = s->env->db;
+    ae.map = s->env->aliases;
+    if (!a.literal && al_domain_is_local(&ae, dom))
+        return sm_rcpt_local(s, &a, dom, &p);
+    return sm_rcpt_relay(s, &a, dom, &p);
 }
 
 int sm_do_rset(sm_sess *s, char *arg)

@@ -87,6 +87,28 @@ int sm_param_parse(const char *s, size_t n, int which, sm_params *p,
  * bad syntax or a decoded control character, PL_ERANGE if too long. */
 int sm_xtext_decode(const char *s, size_t n, char *out, size_t on);
 
+/* --- relay control (sm_relay.c) --------------------------------------- */
+
+/* Parse an IPv4 or IPv6 address text (n octets) into 16 octets; *bits is
+ * 32 (IPv4, in out[0..3]; also for ::ffff:a.b.c.d) or 128.  PL_EINVAL. */
+int sm_ip_parse(const char *s, size_t n, unsigned char out[16], int *bits);
+
+/* net is "ADDRESS" or "ADDRESS/BITS": PL_EINVAL if malformed, else
+ * *match is 1 when addr (may be NULL: no match) lies inside it. */
+int sm_net_match(const char *net, const char *addr, int *match);
+
+/* 1 if domain is zone, or below it when zone starts with '.'. */
+int sm_zone_match(const char *zone, const char *domain);
+
+/* 1 if a client (authenticated or not, peer address text) may relay to
+ * domain: auth, smtp.relay_clients, smtp.relay_zones. */
+int sm_relay_allowed(const cf_config *cfg, int auth, const char *peer,
+                     const char *domain);
+
+/* 1 for the relay tricks of group E: '%', '!' or '@' in the local part,
+ * a quoted local part, a source route.  Never relayed. */
+int sm_addr_tricky(const sm_addr *a);
+
 /* --- DATA (sm_data.c) -------------------------------------------------- */
 
 #define SM_BARE_REJECT    0
@@ -167,7 +189,20 @@ typedef struct sm_rcpt {
     int dup;              /* index+1 of an earlier entry, same mailbox */
     st_dlv *d;
     const char *reply;    /* LMTP: this recipient's final reply */
+    int rc;               /* the RCPT command it came from (0..nrc-1) */
 } sm_rcpt;
+
+/* one target for the outbound queue (relay, remote alias, forwarding) */
+typedef struct sm_remote {
+    char addr[AU_FWD_ADDR_MAX + 1];
+    char orcpt[SM_XTEXT_MAX + 1];
+    int notify;           /* SM_N_* bits of the RCPT */
+    int rc;               /* the RCPT command it came from */
+    int dup;              /* an earlier entry has the same address */
+} sm_remote;
+
+/* Local and remote targets of one message at most (aliases expanded). */
+#define SM_TARGETS_MAX AL_TARGETS_MAX
 
 #define SM_HELO_MAX 255
 /* DATA is read in blocks of this size (fewer reads for big messages). */
@@ -191,8 +226,15 @@ typedef struct sm_sess {
     /* transaction */
     sm_addr from;
     sm_params mp;
-    sm_rcpt *rcpt;
-    int nrcpt, max_rcpt, tried_rcpt;
+    sm_rcpt *rcpt;        /* local copies (aliases expanded) */
+    int nrcpt, cap_rcpt, max_rcpt, tried_rcpt;
+    int nrc;              /* RCPT commands accepted (max_rcpt bounds it) */
+    sm_remote *rem;       /* queue targets */
+    int nrem, cap_rem;
+    al_target *tg;        /* al_resolve scratch (SM_TARGETS_MAX) */
+    qu_sub *qsub;         /* the queue copy during DATA, or NULL */
+    pl_i64 line_start;    /* mono ms the current command line began; 0 */
+    int data_mode;        /* reading DATA: no command deadline */
     /* counters */
     int errors, junk, msgs, rcpts_total;
     const char *result;
@@ -218,6 +260,11 @@ int sm_reply(sm_sess *s, const char *text);
 
 /* Forget the transaction (MAIL, RCPT, open deliveries). */
 void sm_txn_reset(sm_sess *s);
+
+/* Before reading a command line (sm_loop, AUTH continuations): start the
+ * smtp.command_deadline clock now if part of a line is already buffered,
+ * else when its first octet arrives (sm_src). */
+void sm_line_begin(sm_sess *s);
 
 /* Buffered input (reader and pushback). */
 size_t sm_pending(const sm_sess *s);

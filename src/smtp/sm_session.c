@@ -19,6 +19,11 @@
  * Limits: errors (each 5xx to a command, junk past smtp.max_junk) beyond
  * half of smtp.max_errors pause the session for a growing time
  * (smtp.error_delay times the excess); past smtp.max_errors: 421 and close.
+ * Drip feed (attack H2): a command line must be complete within
+ * smtp.command_deadline of its first octet (sm_line_begin, sm_src), and
+ * DATA must average smtp.min_data_rate after smtp.data_rate_grace
+ * (sm_read_data); else 421 4.4.2 and close.  Both are deadlines of the
+ * line reader, so no read waits past them.
  * Delivery (SMTP): a copy is opened in each recipient's NEWMAIL before the
  * 354; at the end of data the limits and each recipient's quota are
  * checked with the real size, and only then are the copies committed; the
@@ -26,6 +31,10 @@
  * commits, nothing is stored and the reply says why (one reply: all or
  * nothing).  A commit that fails after others succeeded gives 451 and the
  * client retries: a duplicate is preferred over a lost message.
+ * Remote targets (relay, remote aliases, forwarding) go into one queue
+ * submission written alongside the local copies; it is committed first,
+ * so if it fails no local copy is kept (451, the client retries), and
+ * the reply carries its queue id.
  * LMTP (RFC 2033): one reply per accepted recipient after the data, each
  * recipient's copy committed or refused on its own.
  * Privilege: the service account that owns the popstore.
@@ -53,12 +62,33 @@ size_t sm_pending(const sm_sess *s)
     return lr_pending(s->lr) + (s->pb_len - s->pb_pos);
 }
 
-/* The reader's source: the pushback first, then the connection. */
+/* Attack H2 (mail-servers.md): a line that trickles in one octet at a
+ * time never meets the idle timeout, so the whole line gets
+ * smtp.command_deadline from its first octet. */
+static void sm_deadline_start(sm_sess *s)
+{
+    s->line_start = pl_time_mono_ms();
+    lr_set_deadline(s->lr, s->line_start +
+                    cf_duration(s->env->cfg, "smtp.command_deadline") * 1000);
+}
+
+void sm_line_begin(sm_sess *s)
+{
+    s->data_mode = 0;
+    s->line_start = 0;
+    lr_set_deadline(s->lr, 0);
+    if (sm_pending(s) > 0)
+        sm_deadline_start(s);
+}
+
+/* The reader's source: the pushback first, then the connection; starts
+ * the command deadline when a line's first octet comes from the network. */
 static int sm_src(void *ctx, void *buf, size_t n, pl_i32 timeout_ms,
                   size_t *got)
 {
     sm_sess *s = (sm_sess *)ctx;
     size_t k = s->pb_len - s->pb_pos;
+    int rc;
 
     if (k > 0) {
         if (k > n)
@@ -70,7 +100,12 @@ static int sm_src(void *ctx, void *buf, size_t n, pl_i32 timeout_ms,
         *got = k;
         return PL_OK;
     }
-    return nt_conn_read(s->c, buf, n, timeout_ms, got);
+    k = 0;
+    rc = nt_conn_read(s->c, buf, n, timeout_ms, &k);
+    *got = k;
+    if (rc == PL_OK && k > 0 && !s->data_mode && s->line_start == 0)
+        sm_deadline_start(s);
+    return rc;
 }
 
 static void sm_abort_all(sm_sess *s)
@@ -81,12 +116,16 @@ static void sm_abort_all(sm_sess *s)
         st_deliver_abort(s->rcpt[i].d);
         s->rcpt[i].d = NULL;
     }
+    qu_sub_abort(s->qsub);
+    s->qsub = NULL;
 }
 
 void sm_txn_reset(sm_sess *s)
 {
     sm_abort_all(s);
     s->nrcpt = 0;
+    s->nrem = 0;
+    s->nrc = 0;
     s->tried_rcpt = 0;
     memset(&s->from, 0, sizeof s->from);
     memset(&s->mp, 0, sizeof s->mp);
@@ -113,17 +152,20 @@ static void sm_token(const char *in, const char *ok, char *out, size_t n)
 }
 
 /* Return-Path and Received for one recipient's copy (RFC 5321 4.4). */
-static void sm_trace(sm_sess *s, const sm_rcpt *r, const char *id,
-                     ut_buf *b)
+static void sm_trace(sm_sess *s, const char *for_addr, int return_path,
+                     const char *id, ut_buf *b)
 {
     char ver[32], ciph[80], tv[32], tc[80], date[40], helo[SM_HELO_MAX + 1];
     char proto[8], au[AU_ADDR_MAX];
 
     ut_buf_clear(b);
-    ut_buf_adds(b, "Return-Path: <");
-    if (!s->from.null)
-        ut_buf_adds(b, s->from.text);
-    ut_buf_adds(b, ">\r\nReceived: from ");
+    if (return_path) {   /* only at final delivery (RFC 5321 4.4) */
+        ut_buf_adds(b, "Return-Path: <");
+        if (!s->from.null)
+            ut_buf_adds(b, s->from.text);
+        ut_buf_adds(b, ">\r\n");
+    }
+    ut_buf_adds(b, "Received: from ");
     ut_strlcpy(helo, s->helo_ok ? s->helo : "unknown", sizeof helo);
     ut_buf_adds(b, helo);
     ut_buf_adds(b, strchr(s->peer, ':') != NULL ? " ([IPv6:" : " ([");
@@ -157,11 +199,12 @@ static void sm_trace(sm_sess *s, const sm_rcpt *r, const char *id,
         ut_buf_adds(b, au);
         ut_buf_adds(b, ")");
     }
-    ut_buf_adds(b, "\r\n\tfor <");
-    ut_buf_adds(b, r->user);
-    ut_buf_adds(b, "@");
-    ut_buf_adds(b, r->domain);
-    ut_buf_adds(b, ">; ");
+    if (for_addr != NULL) {
+        ut_buf_adds(b, "\r\n\tfor <");
+        ut_buf_adds(b, for_addr);
+        ut_buf_adds(b, ">");
+    }
+    ut_buf_adds(b, "; ");
     if (ut_date_rfc5322_now(date, sizeof date) != PL_OK)
         ut_strlcpy(date, "Thu, 1 Jan 1970 00:00:00 -0000", sizeof date);
     ut_buf_adds(b, date);
@@ -178,6 +221,8 @@ static int sm_sink(void *ctx, const void *buf, size_t n)
         if (s->rcpt[i].d != NULL &&
             st_deliver_write(s->rcpt[i].d, buf, n) != PL_OK)
             return 1;
+    if (s->qsub != NULL && qu_sub_write(s->qsub, buf, n) != PL_OK)
+        return 1;
     return 0;
 }
 
@@ -223,24 +268,46 @@ static int sm_push_back(sm_sess *s, const char *rest, size_t n)
 }
 
 /* Read the message through the DATA machine.  PL_OK at the end of data;
- * else the status that ends the session. */
+ * else the status that ends the session.  Attack H2: after a grace of
+ * smtp.data_rate_grace (default: the idle timeout) the average rate since
+ * the 354 must stay at least smtp.min_data_rate, so the reader's deadline
+ * is the moment the octets received so far stop being enough
+ * (PL_ETIMEDOUT then); each read still waits at most the idle timeout. */
 static int sm_read_data(sm_sess *s, sm_data *d)
 {
     char blk[SM_DATA_BLOCK];
     size_t got, used;
+    pl_u64 total = 0;
+    pl_i64 t0 = pl_time_mono_ms(), due;
+    pl_i64 grace = cf_duration(s->env->cfg, "smtp.data_rate_grace") * 1000;
+    pl_i64 rate = cf_int(s->env->cfg, "smtp.min_data_rate");
     int rc;
 
+    s->data_mode = 1;
     for (;;) {
+        if (rate > 0) {
+            /* total / rate seconds are covered by what arrived */
+            due = total / (pl_u64)rate > 86400u
+                  ? (pl_i64)86400 * 1000
+                  : (pl_i64)(total * 1000u / (pl_u64)rate);
+            lr_set_deadline(s->lr, t0 + (due > grace ? due : grace));
+        }
         rc = lr_read_raw(s->lr, blk, sizeof blk, &got);
         if (rc != PL_OK)
-            return rc;
-        if (sm_data_feed(d, blk, got, &used))
-            return sm_push_back(s, blk + used, got - used);
+            break;
+        total += got;
+        if (sm_data_feed(d, blk, got, &used)) {
+            rc = sm_push_back(s, blk + used, got - used);
+            break;
+        }
     }
+    lr_set_deadline(s->lr, 0);
+    s->data_mode = 0;
+    return rc;
 }
 
-static void sm_log_msg(sm_sess *s, const char *id, pl_u64 size,
-                       const char *result)
+static void sm_log_msg(sm_sess *s, const char *id, const char *qid,
+                       pl_u64 size, const char *result)
 {
     char to[600], num[24];
     int i;
@@ -255,44 +322,40 @@ static void sm_log_msg(sm_sess *s, const char *id, pl_u64 size,
         ut_strlcat(to, "@", sizeof to);
         ut_strlcat(to, s->rcpt[i].domain, sizeof to);
     }
+    for (i = 0; i < s->nrem; i++) {
+        if (s->rem[i].dup)
+            continue;
+        if (to[0] != '\0')
+            ut_strlcat(to, ",", sizeof to);
+        ut_strlcat(to, s->rem[i].addr, sizeof to);
+    }
     ut_u64_to_dec(num, size);
     ut_log(PL_LOG_INFO, PL_LOGCAT_MAIL,
-           "smtp message id=%s peer=%s from=<%s> to=%s size=%s result=%s",
-           id, s->peer, s->from.null ? "" : s->from.text, to, num, result);
+           "smtp message id=%s queue=%s peer=%s from=<%s> to=%s size=%s "
+           "result=%s", id, qid[0] != '\0' ? qid : "-", s->peer,
+           s->from.null ? "" : s->from.text, to, num, result);
 }
 
-int sm_do_data(sm_sess *s, char *arg)
+/* Open a copy in each recipient's NEWMAIL, with its trace header; the
+ * number that failed. */
+static int sm_open_local(sm_sess *s, const char *id)
 {
-    const cf_config *cf = s->env->cfg;
-    sm_data *d;
     ut_buf hdr;
-    char id[ST_NAME_BUF], mid[ST_NAME_BUF], addr[AU_ADDR_MAX];
-    const char *final = NULL;
-    pl_u64 size = 0;
-    int i, rc, q, temp = 0, perm = 0, okn = 0, bad = 0;
+    char addr[AU_ADDR_MAX];
     sm_rcpt *r;
+    int i, rc, bad = 0;
 
-    if (arg[0] != '\0')
-        return sm_reply(s, "501 5.5.4 Syntax: DATA") == PL_OK ? SM_R_ERR
-                                                              : PL_EIO;
-    if (s->nrcpt == 0)
-        return sm_reply(s, s->tried_rcpt > 0
-                        ? "554 5.5.1 No valid recipients"
-                        : "503 5.5.1 Need RCPT (recipient)") == PL_OK
-               ? SM_R_ERR : PL_EIO;
-    if (st_name_new_id(s->env->store, id) != PL_OK)
-        ut_strlcpy(id, "UNKNOWN", sizeof id);
     ut_buf_init(&hdr, 0);
     for (i = 0; i < s->nrcpt; i++) {
         r = &s->rcpt[i];
         r->reply = NULL;
         if (r->dup)
             continue;
-        sm_trace(s, r, id, &hdr);
-        r->hsize = hdr.len;
         ut_strlcpy(addr, r->user, sizeof addr);
         ut_strlcat(addr, "@", sizeof addr);
         ut_strlcat(addr, r->domain, sizeof addr);
+        sm_trace(s, addr, 1, id, &hdr);
+        r->hsize = hdr.len;
         rc = st_deliver_begin(s->env->store, addr, &r->d);
         if (rc == PL_OK)
             rc = st_deliver_write(r->d, hdr.data, hdr.len);
@@ -304,8 +367,162 @@ int sm_do_data(sm_sess *s, char *arg)
         }
     }
     ut_buf_free(&hdr);
-    if (bad > 0 && (!s->lmtp || bad == s->nrcpt)) {
-        sm_log_msg(s, id, 0, "451 store error");
+    return bad;
+}
+
+/* One queue submission for every remote target: the envelope of MAIL
+ * and each RCPT, then our Received header (no Return-Path: that is for
+ * the final delivery). */
+static int sm_open_queue(sm_sess *s, const char *id)
+{
+    qu_env *proto;
+    ut_buf hdr;
+    int i, rc, n = 0, one = -1;
+
+    proto = (qu_env *)calloc(1, sizeof *proto);
+    if (proto == NULL)
+        return PL_ENOMEM;
+    proto->kind = QU_K_MAIL;
+    ut_strlcpy(proto->from, s->from.null ? "" : s->from.text,
+               sizeof proto->from);
+    ut_strlcpy(proto->envid, s->mp.envid, sizeof proto->envid);
+    proto->ret = s->mp.ret == 1 ? QU_RET_FULL
+                 : s->mp.ret == 2 ? QU_RET_HDRS : QU_RET_NONE;
+    proto->body = s->mp.body == SM_BODY_8BIT ? QU_BODY_8BIT
+                  : s->mp.body == SM_BODY_7BIT ? QU_BODY_7BIT : QU_BODY_NONE;
+    proto->smtputf8 = s->mp.smtputf8;
+    ut_strlcpy(proto->origin, "smtp ", sizeof proto->origin);
+    ut_strlcat(proto->origin, s->peer, sizeof proto->origin);
+    if (s->auth) {
+        ut_strlcat(proto->origin, " (user ", sizeof proto->origin);
+        ut_strlcat(proto->origin, s->auth_addr, sizeof proto->origin);
+        ut_strlcat(proto->origin, ")", sizeof proto->origin);
+    }
+    rc = qu_sub_begin(s->env->queue, proto, &s->qsub);
+    free(proto);
+    for (i = 0; rc == PL_OK && i < s->nrem; i++) {
+        if (s->rem[i].dup)
+            continue;
+        /* SM_N_* and QU_N_* are both the RFC 3461 bits */
+        rc = qu_sub_rcpt(s->qsub, s->rem[i].addr, s->rem[i].orcpt,
+                         s->rem[i].notify);
+        one = n++ == 0 ? i : -1;
+    }
+    if (rc != PL_OK)
+        return rc;
+    ut_buf_init(&hdr, 0);
+    sm_trace(s, one >= 0 ? s->rem[one].addr : NULL, 0, id, &hdr);
+    rc = hdr.len > 0 ? qu_sub_write(s->qsub, hdr.data, hdr.len) : PL_ENOMEM;
+    ut_buf_free(&hdr);
+    return rc;
+}
+
+/* Make the queue copy durable; on failure the local copies of the RCPTs
+ * that also had remote targets are dropped (LMTP) or all are (SMTP). */
+static int sm_commit_queue(sm_sess *s, char *qid)
+{
+    int i, j, rc;
+
+    if (s->qsub == NULL)
+        return PL_OK;
+    rc = qu_sub_commit(s->qsub, qid);
+    s->qsub = NULL;
+    if (rc == PL_OK)
+        return PL_OK;
+    qid[0] = '\0';
+    ut_log(PL_LOG_ERROR, PL_LOGCAT_MAIL, "smtp queue submission failed "
+           "(status %d)", rc);
+    for (i = 0; i < s->nrcpt; i++)
+        for (j = 0; j < s->nrem; j++)
+            if (s->rem[j].rc == s->rcpt[i].rc || !s->lmtp) {
+                st_deliver_abort(s->rcpt[i].d);
+                s->rcpt[i].d = NULL;
+                s->rcpt[i].reply = "451 4.3.0 Local error while queueing "
+                                   "the message";
+                break;
+            }
+    return rc;
+}
+
+/* LMTP: the reply for RCPT k, the first failure among its targets. */
+static const char *sm_rc_reply(sm_sess *s, int k, const char *qreply,
+                               const char *final)
+{
+    const char *rep = NULL, *x;
+    int i;
+
+    for (i = 0; i < s->nrcpt; i++) {
+        if (s->rcpt[i].rc != k)
+            continue;
+        x = s->rcpt[i].dup ? s->rcpt[s->rcpt[i].dup - 1].reply
+                           : s->rcpt[i].reply;
+        if (x == NULL)
+            x = final;
+        if (rep == NULL || (rep[0] == '2' && x[0] != '2'))
+            rep = x;
+    }
+    for (i = 0; i < s->nrem; i++)
+        if (s->rem[i].rc == k &&
+            (rep == NULL || (rep[0] == '2' && qreply[0] != '2')))
+            rep = qreply;
+    return rep != NULL ? rep : final;
+}
+
+/* Quota with the real size, before anything is committed. */
+static void sm_quota_final(sm_sess *s, pl_u64 size, int *temp, int *perm)
+{
+    sm_rcpt *r;
+    int i, q;
+
+    for (i = 0; i < s->nrcpt; i++) {
+        r = &s->rcpt[i];
+        if (r->dup || r->d == NULL)
+            continue;
+        q = au_quota_check(r->quota, r->overdraft,
+                           sm_usage(s, r->user, r->domain),
+                           size + r->hsize);
+        if (q == AU_Q_OK)
+            continue;
+        if (q == AU_Q_TEMP) {
+            r->reply = "452 4.2.2 Mailbox full";
+            (*temp)++;
+        } else {
+            r->reply = "552 5.2.2 Message too large for the mailbox quota";
+            (*perm)++;
+        }
+        st_deliver_abort(r->d);
+        r->d = NULL;
+    }
+}
+
+int sm_do_data(sm_sess *s, char *arg)
+{
+    const cf_config *cf = s->env->cfg;
+    sm_data *d;
+    char id[ST_NAME_BUF], mid[ST_NAME_BUF], qid[QU_ID_LEN + 1];
+    char okq[QU_ID_LEN + 40];
+    const char *final = NULL, *qreply = "250 2.0.0 Ok";
+    pl_u64 size = 0;
+    int i, rc, temp = 0, perm = 0, okn = 0, bad = 0;
+    sm_rcpt *r;
+
+    qid[0] = '\0';
+    if (arg[0] != '\0')
+        return sm_reply(s, "501 5.5.4 Syntax: DATA") == PL_OK ? SM_R_ERR
+                                                              : PL_EIO;
+    if (s->nrc == 0)
+        return sm_reply(s, s->tried_rcpt > 0
+                        ? "554 5.5.1 No valid recipients"
+                        : "503 5.5.1 Need RCPT (recipient)") == PL_OK
+               ? SM_R_ERR : PL_EIO;
+    if (st_name_new_id(s->env->store, id) != PL_OK)
+        ut_strlcpy(id, "UNKNOWN", sizeof id);
+    bad = sm_open_local(s, id);
+    if (s->nrem > 0 && (s->env->queue == NULL || sm_open_queue(s, id)
+                        != PL_OK))
+        bad = s->nrcpt + 1;   /* nothing can be half done: refuse all */
+    if (bad > 0 && (!s->lmtp || bad >= s->nrcpt)) {
+        sm_log_msg(s, id, qid, 0, "451 store error");
         sm_txn_reset(s);
         return sm_reply(s, "451 4.3.0 Local error while storing the "
                         "message") == PL_OK ? SM_R_OK : PL_EIO;
@@ -331,10 +548,11 @@ int sm_do_data(sm_sess *s, char *arg)
     rc = sm_read_data(s, d);
     if (rc != PL_OK) {
         free(d);
-        sm_log_msg(s, id, 0, "aborted: no end of data");
+        sm_log_msg(s, id, qid, 0, "aborted: no end of data");
         sm_txn_reset(s);
         if (rc == PL_ETIMEDOUT)
-            sm_reply(s, "421 4.4.2 Timeout exceeded, closing");
+            sm_reply(s, "421 4.4.2 Timeout exceeded (data too slow), "
+                     "closing");
         s->result = rc == PL_ETIMEDOUT ? "timeout in DATA"
                     : rc == PL_EOF ? "disconnected in DATA" : "DATA failed";
         return rc;
@@ -345,32 +563,26 @@ int sm_do_data(sm_sess *s, char *arg)
         sm_abort_all(s);
         for (i = 0; i < s->nrcpt; i++)
             s->rcpt[i].reply = final;
+        qreply = final;
     }
     free(d);
-    /* quota with the real size, before anything is committed */
-    for (i = 0; final == NULL && i < s->nrcpt; i++) {
-        r = &s->rcpt[i];
-        if (r->dup || r->d == NULL)
-            continue;
-        q = au_quota_check(r->quota, r->overdraft,
-                           sm_usage(s, r->user, r->domain),
-                           size + r->hsize);
-        if (q == AU_Q_OK)
-            continue;
-        if (q == AU_Q_TEMP) {
-            r->reply = "452 4.2.2 Mailbox full";
-            temp++;
-        } else {
-            r->reply = "552 5.2.2 Message too large for the mailbox quota";
-            perm++;
-        }
-        st_deliver_abort(r->d);
-        r->d = NULL;
-    }
+    if (final == NULL)
+        sm_quota_final(s, size, &temp, &perm);
     if (final == NULL && !s->lmtp && (temp > 0 || perm > 0)) {
         final = temp > 0 ? "452 4.2.2 Mailbox full"
                          : "552 5.2.2 Message too large for the mailbox quota";
         sm_abort_all(s);
+    }
+    /* the queue first: if it fails, no local copy is kept without it */
+    if (final == NULL && s->qsub != NULL) {
+        if (sm_commit_queue(s, qid) != PL_OK) {
+            qreply = "451 4.3.0 Local error while queueing the message";
+            if (!s->lmtp)
+                final = qreply;
+            bad++;
+        } else {
+            okn++;
+        }
     }
     for (i = 0; final == NULL && i < s->nrcpt; i++) {
         r = &s->rcpt[i];
@@ -387,24 +599,25 @@ int sm_do_data(sm_sess *s, char *arg)
         okn++;
         au_db_count_rx(s->env->db, r->user, r->domain, 1, size + r->hsize);
     }
+    if (final == NULL && qid[0] != '\0') {
+        ut_strlcpy(okq, "250 2.0.0 Ok: queued as ", sizeof okq);
+        ut_strlcat(okq, qid, sizeof okq);
+    }
     if (final == NULL)
         final = bad > 0 ? "451 4.3.0 Local error while storing the message"
-                        : "250 2.0.0 Ok: delivered";
-    sm_log_msg(s, id, size, s->lmtp && okn > 0 && bad + temp + perm > 0
-               ? "partial (LMTP)" : final);
+                : qid[0] != '\0' ? okq : "250 2.0.0 Ok: delivered";
+    sm_log_msg(s, id, qid, size, s->lmtp && okn > 0 &&
+               bad + temp + perm > 0 ? "partial (LMTP)" : final);
     rc = PL_OK;
     if (s->lmtp) {
-        for (i = 0; rc == PL_OK && i < s->nrcpt; i++) {
-            r = &s->rcpt[i];
-            rc = sm_reply(s, r->dup ? s->rcpt[r->dup - 1].reply
-                          : r->reply != NULL ? r->reply : final);
-        }
+        for (i = 0; rc == PL_OK && i < s->nrc; i++)
+            rc = sm_reply(s, sm_rc_reply(s, i, qreply, final));
     } else {
         rc = sm_reply(s, final);
     }
     if (okn > 0)
         s->msgs++;
-    s->rcpts_total += s->nrcpt;
+    s->rcpts_total += s->nrc;
     sm_txn_reset(s);
     return rc == PL_OK ? SM_R_OK : PL_EIO;
 }
@@ -492,10 +705,17 @@ static int sm_loop(sm_sess *s)
                 return rc;
             }
         }
+        sm_line_begin(s);
         rc = lr_get_line(s->lr, &line, &len, &flags);
         if (rc == PL_ETIMEDOUT) {
-            s->result = "idle timeout";
-            sm_reply(s, "421 4.4.2 Timeout exceeded, closing");
+            int slow = s->line_start != 0 && pl_time_mono_ms() >=
+                       s->line_start + 1000 * cf_duration(s->env->cfg,
+                                                   "smtp.command_deadline");
+
+            s->result = slow ? "command deadline" : "idle timeout";
+            sm_reply(s, slow
+                     ? "421 4.4.2 Command line too slow (timeout), closing"
+                     : "421 4.4.2 Timeout exceeded, closing");
             return rc;
         }
         if (rc == PL_EOF) {
@@ -581,10 +801,9 @@ int sm_session(const sm_env *env, nt_conn *c)
     s.tls = env->implicit_tls || nt_conn_is_tls(c);
     sm_token(nt_conn_peer(c), ".:", s.peer, sizeof s.peer);
     s.max_rcpt = (int)cf_int(env->cfg, "smtp.max_recipients");
-    s.rcpt = (sm_rcpt *)calloc((size_t)s.max_rcpt, sizeof *s.rcpt);
     s.pb = (char *)malloc(SM_PUSHBACK);
     s.lr = lr_new(UT_SMTP_AUTH_LINE_MAX, LR_POLICY_LENIENT, sm_src, &s);
-    if (s.rcpt == NULL || s.pb == NULL || s.lr == NULL) {
+    if (s.pb == NULL || s.lr == NULL) {
         s.result = "out of memory";
         sm_reply(&s, "421 4.3.0 Service not available, closing");
         nt_conn_flush(c);
@@ -607,13 +826,14 @@ int sm_session(const sm_env *env, nt_conn *c)
             s.result = "write failed";
         nt_conn_flush(c);
     }
-    if (s.rcpt != NULL)
-        sm_txn_reset(&s);
+    sm_txn_reset(&s);
     sm_log_session(&s, t0);
     lr_free(s.lr);
     if (s.pb != NULL)
         ut_wipe(s.pb, SM_PUSHBACK);
     free(s.pb);
     free(s.rcpt);
+    free(s.rem);
+    free(s.tg);
     return rc;
 }

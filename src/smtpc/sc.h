@@ -4,7 +4,8 @@
  * (RFC 5321, 1870, 2920, 3207, 3461, 4954, 6152, 6531).
  *
  * Contract: EHLO, or HELO when EHLO is refused; PIPELINING when offered
- * (MAIL, every RCPT and DATA in one write); SIZE announced and honoured;
+ * (MAIL, every RCPT and DATA in one write; several writes only when the
+ * commands exceed 32 KiB); SIZE announced and honoured;
  * 8BITMIME per policy when the peer lacks it; STARTTLS per policy: bytes
  * the peer sent after its 220 to STARTTLS are discarded (attack B7) and
  * EHLO is sent again inside TLS; AUTH PLAIN or LOGIN only inside TLS;
@@ -12,6 +13,8 @@
  * way out; every stage bounded by its RFC 5321 4.5.3.2 timeout.  Reply
  * texts are sanitized (printable ASCII, bounded) before they reach the
  * caller, so they can go to logs, envelopes and DSNs as they are.
+ * Thread safety: no shared state; any number of sc_deliver calls may run
+ * at once on different threads.
  * Privilege: none.
  */
 #ifndef SC_H
@@ -69,8 +72,14 @@ typedef struct sc_result {
                                   has its code; else the reply code (or
                                   SC_E_*) that stopped it for every
                                   recipient still without one */
-    int perm;                  /* 1: that stop is permanent (5xx, or the
-                                  8-bit / TLS policy could never pass) */
+    int perm;                  /* 1: that stop is permanent for the
+                                  message: a 5xx to MAIL or DATA, or the
+                                  message needs what the peer lacks (SIZE,
+                                  8BITMIME under SC_8BIT_BOUNCE, SMTPUTF8).
+                                  Refusals of the session (greeting, HELO,
+                                  STARTTLS, AUTH) and every SC_E_* are 0:
+                                  another host may take it
+                                  (doc/outbound.md, "The SMTP client") */
     char status[SC_STATUS_MAX];  /* why, for logs and DSNs */
     char remote[SC_REMOTE_MAX];  /* "mx1.example[192.0.2.1]:25" */
     char tls_version[32];      /* "" without TLS */
@@ -82,13 +91,18 @@ typedef struct sc_result {
 #define SC_E_TIMEOUT  2   /* a stage timed out */
 #define SC_E_LOST     3   /* the peer closed or broke the connection */
 #define SC_E_PROTOCOL 4   /* unparsable or oversized reply */
-#define SC_E_TLS      5   /* STARTTLS required but absent or failed */
+#define SC_E_TLS      5   /* STARTTLS required but absent or refused, a
+                             failed handshake or verification, or AUTH
+                             configured without TLS */
 
 /* Deliver m to the server at address addr (an address literal, no name
- * lookup), port, known as host_name (for logs, SNI and verify).  The
- * caller moves on to its next mail exchanger when r->code is nonzero and
- * not permanent.  PL_OK when r is filled in (whatever happened remotely);
- * PL_EINVAL for a bad argument. */
+ * lookup), port, known as host_name (for logs, SNI and verify); every
+ * timeout of p must be above 0.  The caller moves on to its next mail
+ * exchanger when r->code is nonzero and not permanent.  PL_OK when r is
+ * filled in (whatever happened remotely); PL_EINVAL for a bad argument
+ * (a name for addr, a control character in a path, name or ORCPT);
+ * PL_ENOMEM; or the PL_E* of a failed read of m->data, r saying so
+ * (SC_E_LOST, not permanent; abandoned before the end of data). */
 int sc_deliver(const sc_policy *p, const char *host_name, const char *addr,
                int port, sc_msg *m, sc_result *r);
 

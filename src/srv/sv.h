@@ -10,15 +10,17 @@
  *    function that runs one session on an nt_conn.
  *  - `newmail serve`: sv_server_new (read-only set-up, TLS loaded while
  *    still privileged), sv_server_listen (binds), sv_drop_privileges,
- *    sv_server_open_store, sv_server_run (until PL_EVENT_TERM and the
- *    drain), sv_server_free.
+ *    sv_server_open_store (also the queue and its runner), sv_server_run
+ *    (until PL_EVENT_TERM, the drain and the runner's stop),
+ *    sv_server_free.
  *  - Reload (PL_EVENT_RELOAD, SIGHUP): the configuration file is read
  *    again; TLS certificate and key, session policies (every key a session
  *    reads), log.level and the session limits (up to the maximum of the
- *    start) take effect for new sessions; listeners, store.*,
- *    service.user, hostname and the log destinations need a restart (a
- *    change is logged and ignored).  A bad file or certificate is logged
- *    and the old one kept.
+ *    start) take effect for new sessions, and the aliases file is re-read;
+ *    listeners, store.*, service.user, hostname, the log destinations and
+ *    the queue runner's keys (queue.*, outbound.*, relay.*, dns.servers,
+ *    aliases.file) need a restart (a change is logged and ignored).  A
+ *    bad file or certificate is logged and the old one kept.
  * Limits: SV_LISTEN_MAX listeners; the constants below.
  * Privilege: binds as root (or with the OpenVMS privileges it was started
  * with), then runs as service.user.
@@ -52,6 +54,10 @@
  * process exits without them (a session that ends without QUIT changes
  * nothing, so cutting it is safe); systemd's default stop timeout is 90 s. */
 #define SV_DRAIN_SECS        60
+/* After the drain, deliveries in progress get this long to end before
+ * the queue runner is left behind (each is repeated at the next start):
+ * with SV_DRAIN_SECS it stays under systemd's 90 s stop timeout. */
+#define SV_QUEUE_STOP_SECS   20
 /* A refusal line must go out at once or not at all: the accept loop
  * never waits for one client. */
 #define SV_REFUSE_WRITE_MS   1000
@@ -127,6 +133,16 @@ typedef struct sv_service {
 /* The POP3 services (sv_pop3.c): pop3 and pop3s; n gets the count. */
 const sv_service *sv_pop3_services(int *n);
 
+/* Per-connection POP3 with pop3.system_accounts (sv_pop3.c): when svc
+ * is a POP3 service, the key is yes and the process may change identity,
+ * act as service.user while keeping the means to become a system account
+ * after its login (pl_assume_service) and set *native = 1; the caller
+ * then skips sv_drop_privileges.  *native = 0 otherwise (also in
+ * `newmail serve`, which never calls it: a multithreaded process cannot
+ * become each user). */
+int sv_pop3_inetd_identity(const cf_config *cfg, const sv_service *svc,
+                           int *native, char *err, size_t errlen);
+
 /* The SMTP services (sv_smtp.c): smtp, submission, submissions, lmtp. */
 const sv_service *sv_smtp_services(int *n);
 
@@ -150,8 +166,11 @@ int sv_server_new(cf_config *cfg, const char *used_file, int verbose,
  * says; err names the address.  PL_ENOENT when no service listens. */
 int sv_server_listen(sv_server *s, char *err, size_t errlen);
 
-/* Open the store and the account root (after sv_drop_privileges, so that
- * anything created belongs to the service account). */
+/* Open the store, the account root, the control channel, the outbound
+ * queue and the aliases map, and start the queue runner (after
+ * sv_drop_privileges, so that anything created belongs to the service
+ * account).  A bad routing key or an unreadable relay password is
+ * PL_EINVAL (or the file's error) with err saying why. */
 int sv_server_open_store(sv_server *s, char *err, size_t errlen);
 
 /* Install the event handlers and serve until PL_EVENT_TERM, then stop

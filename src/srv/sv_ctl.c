@@ -16,13 +16,14 @@
 #include "sv_ctl.h"
 #include "sv_int.h"
 #include "sv_penalty.h"
+#include "qr.h"
 #include "ut_date.h"
 #include "ut_log.h"
 #include "ut_str.h"
 
 /* The verbs, in the order of the SV_CTL_* values; [0] unused. */
 static const char *const ctl_verbs[] = {
-    "", "STATS", "LOGLEVEL", "SHUTDOWN", "RELOAD"
+    "", "STATS", "LOGLEVEL", "SHUTDOWN", "RELOAD", "FLUSH"
 };
 
 int sv_ctl_parse(const char *line, size_t len, int *verb, int *level)
@@ -52,10 +53,10 @@ int sv_ctl_parse(const char *line, size_t len, int *verb, int *level)
     arg[a] = '\0';
     if (i > 0 && line[len - 1] == ' ')
         return PL_EINVAL;          /* "STATS " has an empty argument */
-    for (v = SV_CTL_STATS; v <= SV_CTL_RELOAD; v++)
+    for (v = SV_CTL_STATS; v <= SV_CTL_FLUSH; v++)
         if (ut_strcaseeq(word, ctl_verbs[v]))
             break;
-    if (v > SV_CTL_RELOAD)
+    if (v > SV_CTL_FLUSH)
         return PL_EINVAL;
     if (v == SV_CTL_LOGLEVEL) {
         if (a == 0 || ut_log_level_parse(arg, level) != PL_OK)
@@ -173,6 +174,28 @@ static void ctl_line(char *out, size_t n, const char *line)
     (void)ut_strlcat(out, "\r\n", n);
 }
 
+/* The queue runner's lines of STATS (zeros when it does not run). */
+static void ctl_queue(sv_server *s, char *out, size_t n)
+{
+    char line[128], d[24];
+    qr_stats qs;
+
+    qr_get_stats(s->runner, &qs);
+    ut_log_format(line, sizeof line, "queue_queued: %d", qs.queued);
+    ctl_line(out, n, line);
+    ut_log_format(line, sizeof line, "queue_active: %d", qs.active);
+    ctl_line(out, n, line);
+    d[ut_u64_to_dec(d, qs.delivered)] = '\0';
+    ut_log_format(line, sizeof line, "queue_delivered: %s", d);
+    ctl_line(out, n, line);
+    d[ut_u64_to_dec(d, qs.deferred)] = '\0';
+    ut_log_format(line, sizeof line, "queue_deferred: %s", d);
+    ctl_line(out, n, line);
+    d[ut_u64_to_dec(d, qs.bounced)] = '\0';
+    ut_log_format(line, sizeof line, "queue_bounced: %s", d);
+    ctl_line(out, n, line);
+}
+
 /* The STATS reply, "+OK" to "." inclusive. */
 static void ctl_stats(sv_server *s, char *out, size_t n)
 {
@@ -215,6 +238,7 @@ static void ctl_stats(sv_server *s, char *out, size_t n)
     d3[ut_u64_to_dec(d3, sv_penalty_failures())] = '\0';
     ut_log_format(line, sizeof line, "auth_failures: %s", d3);
     ctl_line(out, n, line);
+    ctl_queue(s, out, n);
     ctl_line(out, n, ".");
 }
 
@@ -248,6 +272,12 @@ void sv_ctl_serve(sv_server *s, pl_sock *c)
                       ut_log_level_name(level));
         out[0] = '\0';
         ctl_line(out, sizeof out, line);
+    } else if (verb == SV_CTL_FLUSH) {
+        qr_flush(s->runner);
+        ut_log(PL_LOG_NOTICE, PL_LOGCAT_MAIL, "control: queue flush "
+               "requested");
+        (void)ut_strlcpy(out, s->runner != NULL ? "+OK queue runner woken"
+                         "\r\n" : "-ERR no queue runner\r\n", sizeof out);
     } else {
         int ev = verb == SV_CTL_SHUTDOWN ? PL_EVENT_TERM : PL_EVENT_RELOAD;
 

@@ -1,7 +1,7 @@
 /*
  * sv_ctl.h - runtime control of a running daemon (`newmail ctl`), the
  * functions of the old OpenVMS server's XTND STATS, LOGLEVEL and SHUTDOWN,
- * plus RELOAD.
+ * plus RELOAD and FLUSH (the queue).
  *
  * Contract
  *  - Channel: pl_ctl_listen on the name SV_CTL_NAME in the directory
@@ -12,7 +12,8 @@
  *  - Protocol: one connection, one request line, one reply, then close.
  *    Requests (verbs in any case, ended by CRLF or LF, at most
  *    SV_CTL_LINE_MAX bytes with the ending): "STATS", "LOGLEVEL <level>",
- *    "SHUTDOWN", "RELOAD".  Replies: a single "+OK text" or "-ERR text"
+ *    "SHUTDOWN", "RELOAD", "FLUSH" (the queue runner tries every entry
+ *    now).  Replies: a single "+OK text" or "-ERR text"
  *    line, or for STATS "+OK" then "key: value" lines then ".".
  *  - SHUTDOWN and RELOAD act exactly as SIGTERM and SIGHUP: they are
  *    folded into the events the accept loop takes.
@@ -43,6 +44,8 @@
 #define SV_CTL_LOGLEVEL 2
 #define SV_CTL_SHUTDOWN 3
 #define SV_CTL_RELOAD   4
+#define SV_CTL_FLUSH    5   /* make every queue entry due and wake the
+                               queue runner */
 
 /* Parse one request line of len bytes (CRLF or LF already removed).
  * PL_OK with *verb (and *level, a PL_LOG_* value, for LOGLEVEL); PL_EINVAL

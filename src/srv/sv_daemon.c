@@ -12,7 +12,9 @@
  * the TLS context and configuration it began with, so a reload swaps in
  * new ones without disturbing it.  At TERM the listeners close (new
  * clients are refused by the system), and sessions get SV_DRAIN_SECS to
- * end; a session cut then changes nothing in its mailbox (no QUIT).
+ * end; a session cut then changes nothing in its mailbox (no QUIT).  The
+ * queue runner (sv_queue.c) starts with the store and stops after the
+ * drain, with its own bound (SV_QUEUE_STOP_SECS).
  * Limits: SV_LISTEN_MAX listeners, SV_SVC_MAX services, the per-service
  * session limits; one thread of SV_THREAD_STACK bytes per session.
  * Privilege: binds as root, then runs as service.user (sv_setup.c).
@@ -23,6 +25,9 @@
 #include "sv_ctl.h"
 #include "sv_int.h"
 #include "sv_penalty.h"
+#include "qu.h"
+#include "al.h"
+#include "sm.h"
 #include "ut_log.h"
 #include "ut_str.h"
 
@@ -40,7 +45,14 @@ static const char *const restart_keys[] = {
     "pop3.listen", "pop3s.listen", "smtp.listen", "submission.listen",
     "submissions.listen", "lmtp.listen", "store.root", "store.compress",
     "store.compress_threshold", "service.user", "hostname", "log.syslog",
-    "log.file", NULL
+    "log.file", "aliases.file",
+    /* the queue runner keeps the configuration of its start (sv_queue.c) */
+    "queue.maximum_deliveries", "queue.maximum_per_destination",
+    "queue.first_retry", "queue.retry_interval", "queue.maximum_lifetime",
+    "queue.delay_warning", "queue.scan_interval", "queue.postmaster",
+    "outbound.port", "outbound.tls", "outbound.routes", "outbound.zone",
+    "relay.host", "relay.tls", "relay.auth_user",
+    "relay.auth_password_file", "dns.servers", NULL
 };
 
 static void cfg_unref(sv_server *s, sv_cfgref *r)
@@ -54,6 +66,11 @@ static void cfg_unref(sv_server *s, sv_cfgref *r)
         cf_free(r->cfg);
         free(r);
     }
+}
+
+void sv_cfg_unref(sv_server *s, sv_cfgref *r)
+{
+    cfg_unref(s, r);
 }
 
 static sv_cfgref *cfg_wrap(cf_config *cfg)
@@ -110,6 +127,13 @@ int sv_server_new(cf_config *cfg, const char *used_file, int verbose,
         rc = PL_ENOMEM;
     else
         rc = sv_penalty_init();
+    if (rc != PL_OK) {
+        sv_server_free(s);
+        return rc;
+    }
+    /* smtp.relay_clients and smtp.relay_zones decide who may relay:
+     * a mistake there is refused at start, never guessed at */
+    rc = sm_relay_check(cfg, err, errlen);
     if (rc != PL_OK) {
         sv_server_free(s);
         return rc;
@@ -175,6 +199,8 @@ int sv_server_open_store(sv_server *s, char *err, size_t errlen)
      * the privilege drop, so that it belongs to the service account. */
     if (rc == PL_OK)
         rc = sv_ctl_open(s, err, errlen);
+    if (rc == PL_OK)
+        rc = sv_queue_start(s, err, errlen);
     return rc;
 }
 
@@ -220,6 +246,8 @@ static void sess_main(void *arg)
         env.tls = ss->tls;
         env.hostname = s->hostname;
         env.implicit_tls = v->implicit_tls;
+        env.queue = s->queue;
+        env.aliases = s->aliases;
         (void)v->run(&env, c);
     }
     nt_conn_close(c);
@@ -335,6 +363,7 @@ static void reload(sv_server *s)
         ut_log_err("reload: configuration not changed: %s",
                    rc == PL_OK ? "no memory" : err);
         reload_tls(s, s->cfg->cfg);
+        sv_queue_reload(s);
         return;
     }
     for (i = 0; restart_keys[i] != NULL; i++) {
@@ -363,6 +392,7 @@ static void reload(sv_server *s)
     pl_mutex_unlock(s->mu);
     cfg_unref(s, old);
     reload_tls(s, nc);
+    sv_queue_reload(s);
 }
 
 /* --- the loop ----------------------------------------------------------- */
@@ -395,6 +425,7 @@ static int drain(sv_server *s)
            n == 1 ? "" : "s", SV_DRAIN_SECS);
     for (;;) {
         if (sessions_open(s) == 0) {
+            sv_queue_stop(s);
             ut_log(PL_LOG_NOTICE, PL_LOGCAT_MAIL, "stopped");
             return PL_OK;
         }
@@ -406,6 +437,8 @@ static int drain(sv_server *s)
                 (void)sv_limit_wait_idle(s->svc[i].lim, SV_POLL_MS / 4);
     }
     n = sessions_open(s);
+    /* the sessions left may still queue mail: the queue stays open */
+    sv_queue_stop(s);
     ut_log_warn("stopped with %d session%s cut short (their mailboxes are "
                 "unchanged)", n, n == 1 ? "" : "s");
     s->abandoned = 1;
@@ -462,6 +495,9 @@ void sv_server_free(sv_server *s)
 
     if (s == NULL || s->abandoned)
         return;     /* threads still use it; the process is exiting */
+    sv_queue_stop(s);           /* when run never started: a failed start */
+    qu_close(s->queue);
+    al_map_free(s->aliases);
     for (i = 0; i < s->nls; i++)
         pl_sock_close(s->ls[i]);
     pl_sock_close(s->ctl);

@@ -61,6 +61,24 @@ struct sv_server {
     int ctl_events;                 /* PL_EVENT_* asked for by ctl; main
                                        thread only */
     const char *version;            /* for STATS; may be NULL */
+    struct qu_queue *queue;         /* the outbound queue (sv_queue.c) */
+    struct al_map *aliases;         /* NULL: no aliases file */
+    struct qr_runner *runner;       /* NULL until started */
+    sv_cfgref *runner_cfg;          /* the configuration it runs on */
+    struct qr_env *qenv;            /* what the runner sees */
 };
+
+/* Open the queue and the aliases map and start the queue runner (after
+ * the privilege drop); stop and close them (sv_queue.c).  err says why
+ * a start failed. */
+int sv_queue_start(sv_server *s, char *err, size_t errlen);
+void sv_queue_stop(sv_server *s);
+
+/* Reload the aliases file (SIGHUP, ctl RELOAD); failures are logged and
+ * the old table stays. */
+void sv_queue_reload(sv_server *s);
+
+/* Drop a reference to a configuration (sv_daemon.c); the last frees it. */
+void sv_cfg_unref(sv_server *s, sv_cfgref *r);
 
 #endif

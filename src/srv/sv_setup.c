@@ -5,6 +5,10 @@
  * and the per-connection (inetd) session.
  *
  * Limits: none of its own.
+ * Per-connection SMTP opens the queue and the aliases map too, but runs
+ * no queue runner: the daemon's runner finds the entries it writes at its
+ * next scan (queue.scan_interval), as it finds those of `newmail
+ * sendmail`.
  * Privilege: called as root (or with the OpenVMS privileges the process
  * was started with) until sv_drop_privileges; the store is opened after,
  * so that what it creates belongs to the service account.
@@ -12,6 +16,8 @@
 #include <string.h>
 #include "sv.h"
 #include "sv_penalty.h"
+#include "qu.h"
+#include "al.h"
 #include "ut_log.h"
 #include "ut_str.h"
 
@@ -166,6 +172,28 @@ int sv_store_open(const cf_config *cfg, st_store **store, pl_dir **root,
     return PL_OK;
 }
 
+/* The queue and the aliases map of a per-connection SMTP session. */
+static int sv_inetd_outbound(const cf_config *cfg, pl_dir *root, au_db *db,
+                             qu_queue **queue, al_map **aliases, char *err,
+                             size_t errlen)
+{
+    char sub[256];
+    int rc = qu_open(root, queue);
+
+    if (rc != PL_OK) {
+        ut_log_format(err, errlen, "queue %s/%s: %s",
+                      cf_str(cfg, "store.root"), QU_DIR, pl_strerror(rc));
+        return rc;
+    }
+    sub[0] = '\0';
+    rc = al_map_open(cf_str(cfg, "aliases.file"), db, aliases, sub,
+                     sizeof sub);
+    if (rc != PL_OK)
+        ut_log_format(err, errlen, "aliases.file %s: %s",
+                      cf_str(cfg, "aliases.file"), sub);
+    return rc;
+}
+
 int sv_inetd_session(const cf_config *cfg, const sv_service *svc,
                      char *err, size_t errlen)
 {
@@ -176,8 +204,10 @@ int sv_inetd_session(const cf_config *cfg, const sv_service *svc,
     pl_dir *root = NULL;
     au_db *db = NULL;
     nt_conn *c = NULL;
+    qu_queue *queue = NULL;
+    al_map *aliases = NULL;
     sv_env env;
-    int rc, dropped;
+    int rc, dropped, native = 0;
     pl_i32 hs_ms;
 
     err[0] = '\0';
@@ -206,7 +236,11 @@ int sv_inetd_session(const cf_config *cfg, const sv_service *svc,
         rc = PL_EINVAL;
         goto out;
     }
-    rc = sv_drop_privileges(cfg, &dropped, err, errlen);
+    /* POP3 with system accounts (sv_pop3.c) acts as service.user but
+     * keeps the means to become the mail user after a login. */
+    rc = sv_pop3_inetd_identity(cfg, svc, &native, err, errlen);
+    if (rc == PL_OK && !native)
+        rc = sv_drop_privileges(cfg, &dropped, err, errlen);
     if (rc == PL_OK)
         rc = sv_store_open(cfg, &store, &root, err, errlen);
     if (rc == PL_OK) {
@@ -215,6 +249,12 @@ int sv_inetd_session(const cf_config *cfg, const sv_service *svc,
             ut_log_format(err, errlen, "account database: %s",
                           pl_strerror(rc));
     }
+    /* SMTP sessions queue relayed and forwarded mail and read aliases;
+     * there is no runner here: the daemon's picks the entry up at its
+     * next scan (queue.scan_interval) */
+    if (rc == PL_OK && strncmp(svc->name, "pop3", 4) != 0)
+        rc = sv_inetd_outbound(cfg, root, db, &queue, &aliases, err,
+                               errlen);
     if (rc == PL_OK)
         rc = sv_penalty_init();
     if (rc == PL_OK) {
@@ -239,11 +279,15 @@ int sv_inetd_session(const cf_config *cfg, const sv_service *svc,
         env.tls = tls;
         env.hostname = host;
         env.implicit_tls = svc->implicit_tls;
+        env.queue = queue;
+        env.aliases = aliases;
         (void)svc->run(&env, c);
     }
 out:
     nt_conn_close(c);
     pl_sock_close(sock);
+    al_map_free(aliases);
+    qu_close(queue);
     au_db_close(db);
     pl_dir_close(root);
     st_store_close(store);

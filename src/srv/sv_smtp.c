@@ -7,7 +7,8 @@
  *
  * Limits: those of sv.h and the keys named below.
  * Privilege: the sessions run as service.user (local delivery into the
- * popstore only; relay waits for the outbound queue).
+ * popstore; relay, remote aliases and forwarding into the outbound queue
+ * when the daemon opened one, and aliases from its map).
  */
 #include "sv.h"
 #include "sm.h"
@@ -25,6 +26,8 @@ static int smtp_run_as(const sv_env *e, nt_conn *c, int service)
     s.hostname = e->hostname;
     s.service = service;
     s.implicit_tls = e->implicit_tls;
+    s.queue = e->queue;
+    s.aliases = e->aliases;
     return sm_session(&s, c);
 }
 

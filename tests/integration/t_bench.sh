@@ -1,10 +1,12 @@
 #!/bin/bash
 # t_bench.sh - a bounded smoke run of newmail-bench against a real
 # `newmail serve` on free 127.0.0.1 ports: every scenario (SMTP, SMTP with
-# STARTTLS, POP3, POP3S, POP3 with DELE, idle POP3, idle SMTP) with 2
+# STARTTLS, POP3, POP3S, POP3 with DELE, idle POP3, idle SMTP, SMTP timed
+# until visible with tests/bench/visible.sh, bigbox, tcp, disk) with 2
 # sessions and 20 messages exits 0 and reports done=20 errors=0 with a
-# positive rate and latencies, and the server's CPU and RSS; a
-# non-loopback --host is refused with exit 2 before any connection.
+# positive rate and latencies, and the server's CPU and RSS; a visibility
+# command that never succeeds fails the run; --tree sums a process tree;
+# a non-loopback --host is refused with exit 2 before any connection.
 #
 # Usage: tests/integration/t_bench.sh [NEWMAIL [NEWMAIL-BENCH]]
 # Prints one line per check, then "N passed, N failed"; exits 1 on failure.
@@ -102,6 +104,7 @@ run() {     # name, expected done, bench arguments...
     shift 2
     out=$("$bench" $common "$@" 2>&1)
     rc=$?
+    lastout=$out
     [ "$rc" = 0 ] || bad=1
     [ "$(kv "$out" done)" = "$want" ] || bad=1
     [ "$(kv "$out" errors)" = 0 ] || bad=1
@@ -123,6 +126,38 @@ run "idle pop3" 2 --port "$p3" idle
 run "idle smtp" 2 --port "$smtp" --idle-proto smtp idle
 # 40 messages are in the two mailboxes now; DELE stops at --messages.
 run "pop3 with DELE" 20 --port "$p3" --dele pop3
+
+# Timed until visible: tests/bench/visible.sh counts NEWMAIL's files.
+vis="sh $top/tests/bench/visible.sh"
+dom=$tmp/store/EXAMPLE_DORG
+base=$($vis count newmail "$dom")
+run "smtp until visible" 20 --port "$smtp" --visible-cmd "$vis newmail $dom $base" smtp
+after=$($vis count newmail "$dom")
+[ "$after" = $((base + 20)) ] && [ "$(kv "$lastout" visible)" = yes ]
+check "visible.sh: 20 more messages in NEWMAIL, visible=yes" $? \
+    "before $base after $after"
+out=$("$bench" $common --port "$smtp" --visible-cmd false \
+      --visible-seconds 1 smtp 2>&1)
+rc=$?
+[ "$rc" = 1 ] && [ "$(kv "$out" visible)" = no ]
+check "a --visible-cmd that never succeeds: exit 1, visible=no" $? "$out"
+run "bigbox (mailbox u1)" 20 --port "$p3" --user-prefix u --users 1 \
+    --sessions 1 bigbox
+case $(kv "$lastout" box_msgs) in ''|0) bad=1 ;; *) bad=0 ;; esac
+[ "$(kv "$lastout" list_ms)" != "" ] || bad=1
+check "bigbox reports the mailbox size and the phase times" $bad "$lastout"
+run "tcp" 20 --size 64K tcp
+[ "$(kv "$lastout" mb_per_s)" != 0.000 ]
+check "tcp moved every octet" $? "$lastout"
+run "disk" 20 --dir "$tmp/disk" disk
+[ -z "$(ls -A "$tmp/disk")" ]
+check "disk removed its files and directories" $? "$(ls -R "$tmp/disk")"
+out=$("$bench" --pid $$ --tree --label t1 --dir "$tmp/disk" --messages 2 \
+      disk 2>&1)
+case $(kv "$out" procs) in ''|0|1) bad=1 ;; *) bad=0 ;; esac
+grep -q '^bench row=t1 ' <<<"$out" || bad=1
+check "--tree sums the shell and its children; --label gives row=" $bad \
+    "$out"
 
 out=$("$bench" --host 192.0.2.1 --port "$smtp" smtp 2>&1)
 rc=$?

@@ -39,6 +39,7 @@ with open(conf, "w") as f:
             "smtp.listen = 127.0.0.1:%d\n"
             "submission.listen = 127.0.0.1:%d\n"
             "tls.cert = %s\ntls.key = %s\n"
+            "smtp.relay_clients = 192.0.2.0/24\n"
             "store.root = %s\n"
             "service.user = \"\"\nlog.syslog = no\nlog.level = info\n"
             % (p3, smtp, sub, cert, key, os.path.join(tmp, "store")))

@@ -13,7 +13,9 @@
 #        certificates), curl, swaks, and for tests/integration/t_clients.sh
 #        fetchmail, mpop, getmail6 (the getmail command), msmtp and
 #        libnet-ssleay-perl (swaks's TLS; only a Recommends, and recommends
-#        are not installed) (universal-ctags is optional)
+#        are not installed); systemd (systemd-socket-activate) and passwd
+#        (useradd, chpasswd, chage) for tests/integration/t_native.sh
+#        (universal-ctags is optional)
 # i386 run-time libraries for the 32-bit build (after
 # `dpkg --add-architecture i386`): libcunit1 zlib1g libpam0g.  The i386 -dev
 # packages of CUnit and zlib cannot be installed beside the amd64 ones
@@ -31,7 +33,7 @@ set -eu
 
 I386_SSL_ROOT=${I386_SSL_ROOT:-${XDG_CACHE_HOME:-${HOME:-/root}/.cache}/newmail/i386-openssl}
 
-REQUIRED="make gcc binutils pkg-config libssl-dev zlib1g-dev libcunit1-dev libpam0g-dev gcc-multilib python3 file openssl curl swaks fetchmail mpop getmail6 msmtp libnet-ssleay-perl dnsmasq-base postfix"
+REQUIRED="make gcc binutils pkg-config libssl-dev zlib1g-dev libcunit1-dev libpam0g-dev gcc-multilib python3 file openssl curl swaks fetchmail mpop getmail6 msmtp libnet-ssleay-perl dnsmasq-base postfix systemd passwd"
 REQUIRED_I386="libcunit1:i386 zlib1g:i386 libpam0g:i386"
 OPTIONAL="universal-ctags"
 

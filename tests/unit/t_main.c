@@ -25,7 +25,16 @@ static const t_register_fn t_suites[] = {
     t_srv_register,
     t_pop3_register,
     t_smtp_register,
+    t_alias_register,
     t_ctl_register,
+    t_msg_register,
+    t_dsn_register,
+    t_prog_register,
+    t_smtpc_register,
+    t_queue_register,
+    t_nmbox_register,
+    t_qrun_register,
+    t_dns_register,
     NULL
 };
 

@@ -503,12 +503,169 @@ static void t_data_limits(void)
     free(d);
 }
 
+/* ---- relay decisions (E) ----------------------------------------------- */
+
+typedef struct t_net_case {
+    const char *net, *addr;
+    int rc, match;
+} t_net_case;
+
+static const t_net_case t_net_cases[] = {
+    { "127.0.0.0/8", "127.0.0.1", PL_OK, 1 },
+    { "127.0.0.0/8", "127.255.3.4", PL_OK, 1 },
+    { "127.0.0.0/8", "128.0.0.1", PL_OK, 0 },
+    { "10.0.0.0/8", "127.0.0.1", PL_OK, 0 },
+    { "192.0.2.0/25", "192.0.2.127", PL_OK, 1 },
+    { "192.0.2.0/25", "192.0.2.128", PL_OK, 0 },
+    { "192.0.2.7", "192.0.2.7", PL_OK, 1 },
+    { "192.0.2.7", "192.0.2.8", PL_OK, 0 },
+    { "192.0.2.7/32", "192.0.2.7", PL_OK, 1 },
+    { "0.0.0.0/0", "203.0.113.9", PL_OK, 1 },
+    { "0.0.0.0/0", "::1", PL_OK, 0 },
+    { "127.0.0.0/8", "::ffff:127.0.0.1", PL_OK, 1 },
+    { "::1", "::1", PL_OK, 1 },
+    { "::1", "::2", PL_OK, 0 },
+    { "::1/128", "127.0.0.1", PL_OK, 0 },
+    { "2001:db8::/32", "2001:db8:ffff::1", PL_OK, 1 },
+    { "2001:db8::/32", "2001:db9::1", PL_OK, 0 },
+    { "2001:DB8:0:0:0:0:0:0/33", "2001:db8:7fff::", PL_OK, 1 },
+    { "2001:db8::/33", "2001:db8:8000::", PL_OK, 0 },
+    { "fe80::/10", "febf::1", PL_OK, 1 },
+    { "fe80::/10", "fec0::1", PL_OK, 0 },
+    { "::ffff:10.0.0.0/104", "10.1.2.3", PL_OK, 1 },
+    { "1:2:3:4:5:6:7:8", "1:2:3:4:5:6:7:8", PL_OK, 1 },
+    { "1::8", "1:0:0:0:0:0:0:8", PL_OK, 1 },
+    { "10.0.0.0/8", "not-an-address", PL_OK, 0 },
+    { "10.0.0.0/33", "10.0.0.1", PL_EINVAL, 0 },
+    { "::/129", "::1", PL_EINVAL, 0 },
+    { "10.0.0/8", "10.0.0.1", PL_EINVAL, 0 },
+    { "10.0.0.256", "10.0.0.1", PL_EINVAL, 0 },
+    { "010.0.0.1", "10.0.0.1", PL_EINVAL, 0 },
+    { "10.0.0.1/", "10.0.0.1", PL_EINVAL, 0 },
+    { "10.0.0.1/-1", "10.0.0.1", PL_EINVAL, 0 },
+    { "1::2::3", "1::3", PL_EINVAL, 0 },
+    { "1:2:3:4:5:6:7:8:9", "::1", PL_EINVAL, 0 },
+    { "12345::", "::1", PL_EINVAL, 0 },
+    { ":1::", "::1", PL_EINVAL, 0 },
+    { "1:", "::1", PL_EINVAL, 0 },
+    { "example.org", "127.0.0.1", PL_EINVAL, 0 },
+    { "", "127.0.0.1", PL_EINVAL, 0 },
+    { NULL, NULL, 0, 0 }
+};
+
+typedef struct t_relay_case {
+    const char *conf;
+    int auth;
+    const char *peer, *domain;
+    int allowed;
+} t_relay_case;
+
+static const t_relay_case t_relay_cases[] = {
+    { "", 0, "127.0.0.1", "remote.example", 1 },     /* default: loopback */
+    { "", 0, "::1", "remote.example", 1 },
+    { "", 0, "192.0.2.1", "remote.example", 0 },
+    { "", 1, "192.0.2.1", "remote.example", 1 },     /* authenticated */
+    { "smtp.relay_clients = 10.0.0.0/8\n", 0, "127.0.0.1", "r.example", 0 },
+    { "smtp.relay_clients = 10.0.0.0/8\n", 1, "127.0.0.1", "r.example", 1 },
+    { "smtp.relay_clients = 10.0.0.0/8\n", 0, "10.9.8.7", "r.example", 1 },
+    { "smtp.relay_clients = 10.0.0.0/8, 2001:db8::/48\n", 0,
+      "2001:db8:0:1::5", "r.example", 1 },
+    { "smtp.relay_clients = 10.0.0.0/8, 2001:db8::/48\n", 0,
+      "2001:db8:1::5", "r.example", 0 },
+    { "smtp.relay_clients = \nsmtp.relay_zones = partner.example\n", 0,
+      "192.0.2.1", "partner.example", 1 },
+    { "smtp.relay_clients = \nsmtp.relay_zones = partner.example\n", 0,
+      "192.0.2.1", "mx.partner.example", 0 },
+    { "smtp.relay_clients = \nsmtp.relay_zones = .partner.example\n", 0,
+      "192.0.2.1", "mx.PARTNER.example", 1 },
+    { "smtp.relay_clients = \nsmtp.relay_zones = .partner.example\n", 0,
+      "192.0.2.1", "partner.example", 1 },
+    { "smtp.relay_clients = \nsmtp.relay_zones = .partner.example\n", 0,
+      "192.0.2.1", "evilpartner.example", 0 },
+    { "smtp.relay_clients = \nsmtp.relay_zones = .partner.example\n", 0,
+      "192.0.2.1", "partner.example.evil", 0 },
+    { NULL, 0, NULL, NULL, 0 }
+};
+
+static void t_relay_table(void)
+{
+    char err[CF_ERR_MAX];
+    cf_config *cf;
+    int i, m, rc;
+
+    for (i = 0; t_net_cases[i].net != NULL; i++) {
+        const t_net_case *c = &t_net_cases[i];
+
+        m = -1;
+        rc = sm_net_match(c->net, c->addr, &m);
+        if (rc != c->rc || (rc == PL_OK && m != c->match))
+            fprintf(stderr, "\nnet %s addr %s: rc %d match %d\n", c->net,
+                    c->addr, rc, m);
+        CU_ASSERT_EQUAL(rc, c->rc);
+        if (rc == PL_OK)
+            CU_ASSERT_EQUAL(m, c->match);
+    }
+    for (i = 0; t_relay_cases[i].conf != NULL; i++) {
+        const t_relay_case *c = &t_relay_cases[i];
+
+        CU_ASSERT_FATAL(cf_load_text(c->conf, strlen(c->conf), "t", &cf,
+                                     err, sizeof err) == PL_OK);
+        CU_ASSERT_EQUAL(sm_relay_check(cf, err, sizeof err), PL_OK);
+        if (sm_relay_allowed(cf, c->auth, c->peer, c->domain) != c->allowed)
+            fprintf(stderr, "\nrelay case %d wrong\n", i);
+        CU_ASSERT_EQUAL(sm_relay_allowed(cf, c->auth, c->peer, c->domain),
+                        c->allowed);
+        cf_free(cf);
+    }
+    /* startup validation names the key and the item */
+    CU_ASSERT_FATAL(cf_load_text("smtp.relay_clients = 10.0.0.0/8, "
+                                 "10.1/16\n", 40, "t", &cf, err, sizeof err)
+                    == PL_OK);
+    CU_ASSERT_EQUAL(sm_relay_check(cf, err, sizeof err), PL_EINVAL);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "smtp.relay_clients"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "10.1/16"));
+    cf_free(cf);
+    CU_ASSERT_FATAL(cf_load_text("smtp.relay_zones = a..b\n", 23, "t", &cf,
+                                 err, sizeof err) == PL_OK);
+    CU_ASSERT_EQUAL(sm_relay_check(cf, err, sizeof err), PL_EINVAL);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "smtp.relay_zones"));
+    cf_free(cf);
+}
+
+/* Group E: which parsed addresses are never relayed. */
+static void t_relay_tricks(void)
+{
+    static const struct { const char *path; int tricky; } v[] = {
+        { "<b@ext.example>", 0 },
+        { "<first.last+tag@ext.example>", 0 },
+        { "<b%ext.example@here.example>", 1 },
+        { "<ext.example!b@here.example>", 1 },
+        { "<\"b@ext.example\"@here.example>", 1 },
+        { "<\"b\"@here.example>", 1 },
+        { "<@here.example:b@ext.example>", 1 },
+        { "<@a.example,@b.example:b@ext.example>", 1 },
+        { NULL, 0 }
+    };
+    sm_addr a;
+    size_t used;
+    int i;
+
+    for (i = 0; v[i].path != NULL; i++) {
+        CU_ASSERT_FATAL(sm_addr_parse(v[i].path, strlen(v[i].path), 0, &a,
+                                      &used) == PL_OK);
+        CU_ASSERT_EQUAL(sm_addr_tricky(&a), v[i].tricky);
+    }
+}
+
 /* ---- sessions ------------------------------------------------------- */
 
 static pl_dir *t_sm_root;
 static st_store *t_sm_store;
 static au_db *t_sm_db;
 static tl_ctx *t_sm_tls;
+/* set by the relay and alias tests only */
+static qu_queue *t_sm_q;
+static al_map *t_sm_al;
 
 static int t_sm_account(const char *user, const char *pw, unsigned flags,
                         pl_u64 quota)
@@ -708,6 +865,8 @@ static void t_sm_run2(const char *extra, int svc, int implicit,
     env.hostname = T_SM_HOST;
     env.service = svc;
     env.implicit_tls = implicit;
+    env.queue = t_sm_q;
+    env.aliases = t_sm_al;
     sm_session(&env, c);
     nt_conn_close(c);
     cf_free(cf);
@@ -959,6 +1118,135 @@ static void t_sess_rcpt(void)
     /* two RCPTs for one mailbox: one copy */
     CU_ASSERT_EQUAL(t_sm_count("alice", NULL), a0 + 1);
     CU_ASSERT_EQUAL(t_sm_count("bob", NULL), 0);
+}
+
+static int t_q_count_cb(void *ctx, const char *id)
+{
+    (void)id;
+    (*(int *)ctx)++;
+    return 0;
+}
+
+static int t_q_count(void)
+{
+    int n = 0;
+
+    return qu_list(t_sm_q, t_q_count_cb, &n) == PL_OK ? n : -1;
+}
+
+/* The recipients of the entry whose id the reply "queued as ID" names,
+ * "addr|orcpt|notify " each. */
+static void t_q_rcpts(const ut_buf *out, char *got, size_t gn)
+{
+    const char *p = strstr(ut_buf_str(out), "queued as ");
+    char id[QU_ID_LEN + 1], why[200], num[8];
+    qu_env *e = NULL;
+    int i;
+
+    got[0] = '\0';
+    if (p == NULL || ut_memtostr(id, sizeof id, p + 10, QU_ID_LEN) != PL_OK
+        || qu_env_load(t_sm_q, id, &e, why, sizeof why) != PL_OK)
+        return;
+    for (i = 0; i < e->nrcpt; i++) {
+        ut_strlcat(got, e->rcpt[i].addr, gn);
+        ut_strlcat(got, "|", gn);
+        ut_strlcat(got, e->rcpt[i].orcpt, gn);
+        ut_strlcat(got, "|", gn);
+        snprintf(num, sizeof num, "%d ", e->rcpt[i].notify);
+        ut_strlcat(got, num, gn);
+    }
+    ut_strlcat(got, e->from, gn);
+    qu_env_free(e);
+}
+
+/* Relay into the queue (E with a queue), mixed local and remote
+ * recipients, remote aliases, LMTP never relaying. */
+static void t_sess_queue(void)
+{
+    const char *dir = t_scratch_dir("sm_aliases");
+    char path[300], got[600], err[300];
+    ut_buf out;
+    long a0 = t_sm_count("alice", NULL);
+    int q0;
+    FILE *f;
+
+    CU_ASSERT_FATAL(dir != NULL);
+    CU_ASSERT_FATAL(qu_open(t_sm_root, &t_sm_q) == PL_OK);
+    q0 = t_q_count();
+    /* loopback may relay by default; local + remote: one queue entry */
+    t_sm_run(NULL, SM_SVC_SMTP, 0, "EHLO x\r\n"
+             "MAIL FROM:<s@ext.example> ENVID=e1 RET=HDRS\r\n"
+             "RCPT TO:<r1@Remote.example> NOTIFY=SUCCESS,FAILURE "
+             "ORCPT=rfc822;r1@remote.example\r\n"
+             "RCPT TO:<alice@example.org>\r\n"
+             "RCPT TO:<r2@remote.example>\r\n"
+             "RCPT TO:<r1@remote.example>\r\n"
+             "DATA\r\nSubject: t\r\n\r\nbody\r\n.\r\nQUIT\r\n", &out);
+    CU_ASSERT_EQUAL(t_lines(&out, "250 2.1.5 Ok"), 4);
+    CU_ASSERT_EQUAL(t_lines(&out, "250 2.0.0 Ok: queued as "), 1);
+    CU_ASSERT_EQUAL(t_q_count(), q0 + 1);
+    CU_ASSERT_EQUAL(t_sm_count("alice", NULL), a0 + 1);
+    t_q_rcpts(&out, got, sizeof got);
+    CU_ASSERT_STRING_EQUAL(got, "r1@remote.example|rfc822;r1@remote.example"
+                           "|6 r2@remote.example||0 s@ext.example");
+    ut_buf_free(&out);
+
+    /* a client network that excludes us: 554, unless authenticated or a
+     * relay zone; the tricks of group E never relay */
+    t_sm_run("smtp.relay_clients = 10.0.0.0/8\n"
+             "smtp.relay_zones = .zone.example\n", SM_SVC_SMTP, 0,
+             "EHLO x\r\nMAIL FROM:<>\r\n"
+             "RCPT TO:<r@remote.example>\r\n"
+             "RCPT TO:<r@mx.zone.example>\r\n"
+             "RCPT TO:<r%remote.example@zone.example>\r\n"
+             "RCPT TO:<remote.example!r@zone.example>\r\n"
+             "RCPT TO:<\"r@remote.example\"@zone.example>\r\n"
+             "RCPT TO:<@example.org:r@zone.example>\r\n"
+             "RCPT TO:<r%remote.example@example.org>\r\n"
+             "RCPT TO:<@zone.example:alice@example.org>\r\n"
+             "RSET\r\nQUIT\r\n", &out);
+    CU_ASSERT_EQUAL(t_lines(&out, "554 5.7.1 Relay access denied"), 5);
+    CU_ASSERT_EQUAL(t_lines(&out, "550 5.1.1 User unknown"), 1);
+    CU_ASSERT_EQUAL(t_lines(&out, "250 2.1.5 Ok"), 2);
+    ut_buf_free(&out);
+
+    /* LMTP never relays */
+    t_sm_run(NULL, SM_SVC_LMTP, 0, "LHLO x\r\nMAIL FROM:<>\r\n"
+             "RCPT TO:<r@remote.example>\r\nQUIT\r\n", &out);
+    CU_ASSERT_EQUAL(t_lines(&out, "554 5.7.1 Relay access denied"), 1);
+    ut_buf_free(&out);
+
+    /* an alias with a remote member: the local copy and the queue */
+    snprintf(path, sizeof path, "%s/aliases", dir);
+    f = fopen(path, "wb");
+    CU_ASSERT_FATAL(f != NULL);
+    fputs("postmaster: alice\nteam: alice, far@remote.example\n"
+          "loop: loop2\nloop2: loop\n", f);
+    fclose(f);
+    CU_ASSERT_FATAL(al_map_open(path, t_sm_db, &t_sm_al, err, sizeof err)
+                    == PL_OK);
+    a0 = t_sm_count("alice", NULL);
+    t_sm_run("smtp.relay_clients = 10.0.0.0/8\n", SM_SVC_SMTP, 0,
+             "EHLO x\r\nMAIL FROM:<s@ext.example>\r\n"
+             "RCPT TO:<team@localhost>\r\nRCPT TO:<loop@localhost>\r\n"
+             "RCPT TO:<postmaster>\r\n"
+             "DATA\r\nx\r\n.\r\nQUIT\r\n", &out);
+    CU_ASSERT_EQUAL(t_lines(&out, "554 5.4.6"), 1);
+    CU_ASSERT_EQUAL(t_lines(&out, "250 2.0.0 Ok: queued as "), 1);
+    CU_ASSERT_EQUAL(t_sm_count("alice", NULL), a0 + 1);
+    t_q_rcpts(&out, got, sizeof got);
+    CU_ASSERT_STRING_EQUAL(got, "far@remote.example|rfc822;team@localhost"
+                           "|0 s@ext.example");
+    ut_buf_free(&out);
+    /* no queue: the remote member cannot be served now */
+    qu_close(t_sm_q);
+    t_sm_q = NULL;
+    t_sm_run(NULL, SM_SVC_SMTP, 0, "EHLO x\r\nMAIL FROM:<>\r\n"
+             "RCPT TO:<team@localhost>\r\nQUIT\r\n", &out);
+    CU_ASSERT_EQUAL(t_lines(&out, "451 4.3.0"), 1);
+    ut_buf_free(&out);
+    al_map_free(t_sm_al);
+    t_sm_al = NULL;
 }
 
 static void t_b64(const char *raw, size_t n, char *out, size_t on)
@@ -1472,7 +1760,11 @@ int t_smtp_register(void)
         CU_add_test(p, "DATA table (A1-A7)", t_data_table) == NULL ||
         CU_add_test(p, "DATA never ends early (A4-A8)", t_data_noend)
         == NULL ||
-        CU_add_test(p, "DATA limits (C4 D10 D11 H8)", t_data_limits) == NULL)
+        CU_add_test(p, "DATA limits (C4 D10 D11 H8)", t_data_limits) == NULL ||
+        CU_add_test(p, "relay decisions (E, relay_clients, zones)",
+                    t_relay_table) == NULL ||
+        CU_add_test(p, "relay tricks never relayed (E)", t_relay_tricks)
+        == NULL)
         return -1;
     s = CU_add_suite("smtp sessions", t_sm_init, t_sm_fini);
     if (s == NULL ||
@@ -1491,6 +1783,8 @@ int t_smtp_register(void)
         CU_add_test(s, "pipelining (RFC 2920)", t_sess_pipelining) == NULL ||
         CU_add_test(s, "LMTP per-recipient replies", t_sess_lmtp) == NULL ||
         CU_add_test(s, "quota 452/552", t_sess_quota) == NULL ||
+        CU_add_test(s, "relay and aliases into the queue (E)",
+                    t_sess_queue) == NULL ||
         CU_add_test(s, "DATA policy (A1 H8 D10)", t_sess_data_policy)
         == NULL ||
         CU_add_test(s, "Received sanitized (D9)", t_sess_received) == NULL ||

@@ -20,7 +20,16 @@ int t_sasl_register(void);   /* t_sasl.c: SASL mechanisms */
 int t_srv_register(void);    /* t_srv.c: penalties and session limits */
 int t_pop3_register(void);   /* t_pop3.c: the POP3 session engine */
 int t_smtp_register(void);   /* t_smtp.c: the SMTP session engine */
+int t_alias_register(void);  /* t_alias.c: aliases and forwarding */
 int t_ctl_register(void);    /* t_ctl.c: the control channel */
+int t_msg_register(void);    /* t_msg.c: header reader, address lists */
+int t_dsn_register(void);    /* t_dsn.c: delivery status notifications */
+int t_prog_register(void);   /* t_prog.c: program name, caller, scratch file */
+int t_smtpc_register(void);  /* t_smtpc.c: the SMTP client's parsers */
+int t_queue_register(void);  /* t_queue.c: the outbound queue */
+int t_nmbox_register(void);  /* t_nmbox.c: POSIX native mailboxes */
+int t_qrun_register(void);   /* t_qrun.c: queue runner rules, routing */
+int t_dns_register(void);    /* t_dns.c: the DNS stub resolver */
 
 /* A scripted byte source for lr_reader and other stream parsers: serves
  * `data` in pieces of at most `chunk` bytes per read (1 = one byte at a

@@ -9,6 +9,7 @@
 #ifndef __SSDEF_LOADED
 #define __SSDEF_LOADED 1
 
+#define SS$_NORMAL      0x0001
 #define SS$_BADPARAM    0x0014
 #define SS$_NOPRIV      0x0024
 #define SS$_INSFMEM     0x0124

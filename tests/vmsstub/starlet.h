@@ -70,6 +70,12 @@ int sys$getuai(unsigned int efn, unsigned int *contxt, void *usrnam,
                void *itmlst, struct _iosb *iosb,
                void (*astadr)(__unknown_params), int astprm);
 
+/* $GETJPIW: information about a process, synchronous (pidadr and prcnam
+ * NULL: the calling process) */
+int sys$getjpiw(unsigned int efn, unsigned int *pidadr, void *prcnam,
+                void *itmlst, struct _iosb *iosb,
+                void (*astadr)(__unknown_params), unsigned __int64 astprm);
+
 /* $HASH_PASSWORD: apply the SYSUAF hash algorithm */
 int sys$hash_password(void *pwd, unsigned char alg, unsigned short int salt,
                       void *usrnam, struct _generic_64 *hash);
