@@ -58,7 +58,7 @@ VMS_SRCS      = vms/vms_init.c vms/vms_err.c vms/vms_fs.c vms/vms_lock.c \
                 vms/vms_thread.c vms/vms_proc.c vms/vms_user.c vms/vms_priv.c \
                 vms/vms_ctl.c vms/vms_prog.c vms/vms_nmbox.c vms/vms_udp.c
 UTIL_SRCS     = src/util/ut_str.c src/util/ut_buf.c src/util/ut_code.c \
-                src/util/ut_log.c src/util/ut_date.c
+                src/util/ut_log.c src/util/ut_date.c src/util/ut_ip.c
 NET_SRCS      = src/net/lr_read.c src/net/tl_tls.c src/net/nt_conn.c
 CONF_SRCS     = src/conf/cf_value.c src/conf/cf_keys.c src/conf/cf_parse.c
 CLI_SRCS      = src/cli/cl_cmd.c src/cli/cl_config.c src/cli/cl_user.c \

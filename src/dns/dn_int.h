@@ -12,6 +12,7 @@
 #define DN_INT_H
 
 #include "dn.h"
+#include "ut_ip.h"
 
 /* RFC 1035 3.2.2 and RFC 3596 2.1: the types asked or followed. */
 #define DN_T_A     1
@@ -119,14 +120,6 @@ typedef struct dn_ans {
 int dn_ans_parse(const unsigned char *m, size_t n, size_t qend,
                  const dn_hdr *h, const char *qname, int qtype, int budget,
                  dn_ans *out);
-
-/* Address text: 4 octets as dotted decimal, 16 as RFC 5952 (lower case,
- * the longest run of two or more zero groups as "::").  out >= 46. */
-void dn_addr_text(const unsigned char *a, int len, char *out, size_t n);
-
-/* Parse an IPv4 dotted quad or an IPv6 address (with "::" and a trailing
- * dotted quad) into a[16]; *len 4 or 16.  PL_EINVAL otherwise. */
-int dn_addr_parse(const char *s, unsigned char *a, int *len);
 
 /* One name server. */
 typedef struct dn_server {

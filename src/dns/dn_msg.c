@@ -265,7 +265,7 @@ static int dn_rec_take(const unsigned char *m, size_t n, const dn_rrh *rr,
     if (qtype == DN_T_A || qtype == DN_T_AAAA) {
         if (rr->rdlen != (qtype == DN_T_A ? 4u : 16u))
             return PL_EINVAL;
-        dn_addr_text(m + rr->rdoff, (int)rr->rdlen, rec.data,
+        ut_ip_text(m + rr->rdoff, (int)rr->rdlen, rec.data,
                      sizeof rec.data);
     } else if (qtype == DN_T_MX) {
         if (rr->rdlen < 3)
@@ -342,152 +342,6 @@ int dn_ans_parse(const unsigned char *m, size_t n, size_t qend,
     }
 }
 
-/* ---- addresses ----------------------------------------------------- */
-
-void dn_addr_text(const unsigned char *a, int len, char *out, size_t n)
-{
-    int g[8], i, best = -1, blen = 0, run = 0;
-    size_t pos = 0;
-
-    if (n == 0)
-        return;
-    out[0] = '\0';
-    if (len == 4) {
-        (void)snprintf(out, n, "%u.%u.%u.%u", a[0], a[1], a[2], a[3]);
-        return;
-    }
-    if (len != 16)
-        return;
-    for (i = 0; i < 8; i++)
-        g[i] = (int)dn_get16(a + 2 * i);
-    for (i = 0; i < 8; i++) {
-        run = g[i] == 0 ? run + 1 : 0;
-        if (run > blen) {
-            blen = run;
-            best = i - run + 1;
-        }
-    }
-    if (blen < 2)
-        best = -1;   /* RFC 5952 4.2.2: one zero group is not shortened */
-    for (i = 0; i < 8 && pos + 6 < n; i++) {
-        if (i == best) {
-            out[pos++] = ':';
-            if (i == 0)
-                out[pos++] = ':';
-            i += blen - 1;
-            continue;
-        }
-        pos += (size_t)snprintf(out + pos, n - pos, "%x%s", (unsigned)g[i],
-                                i < 7 ? ":" : "");
-    }
-    out[pos] = '\0';
-}
-
-/* Dotted quad at s into a[0..3]; PL_EINVAL unless exactly four decimal
- * parts of 0..255. */
-static int dn_v4_parse(const char *s, unsigned char *a)
-{
-    int part = 0;
-
-    while (part < 4) {
-        unsigned v = 0;
-        int digits = 0;
-
-        while (*s >= '0' && *s <= '9' && digits < 3) {
-            v = v * 10 + (unsigned)(*s++ - '0');
-            digits++;
-        }
-        if (digits == 0 || v > 255)
-            return PL_EINVAL;
-        a[part++] = (unsigned char)v;
-        if (part < 4 && *s++ != '.')
-            return PL_EINVAL;
-    }
-    return *s == '\0' ? PL_OK : PL_EINVAL;
-}
-
-static int dn_hexval(int c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
-/* IPv6 text into a[16]. */
-static int dn_v6_parse(const char *s, unsigned char *a)
-{
-    unsigned char w[16];
-    int nw = 0, gap = -1, i;
-
-    if (s[0] == ':') {
-        if (s[1] != ':')
-            return PL_EINVAL;
-        gap = 0;
-        s += 2;
-    }
-    while (*s != '\0') {
-        unsigned v = 0;
-        int d = 0, x;
-        const char *start = s;
-
-        while ((x = dn_hexval((unsigned char)*s)) >= 0 && d < 5) {
-            v = (v << 4) | (unsigned)x;
-            s++;
-            d++;
-        }
-        if (*s == '.' && nw <= 12) {
-            if (dn_v4_parse(start, w + nw) != PL_OK)
-                return PL_EINVAL;
-            nw += 4;
-            break;
-        }
-        if (d == 0 || d > 4 || nw > 14)
-            return PL_EINVAL;
-        w[nw++] = (unsigned char)(v >> 8);
-        w[nw++] = (unsigned char)(v & 0xFF);
-        if (*s == '\0')
-            break;
-        if (*s++ != ':')
-            return PL_EINVAL;
-        if (*s == ':') {
-            if (gap >= 0)
-                return PL_EINVAL;
-            gap = nw;
-            s++;
-        } else if (*s == '\0') {
-            return PL_EINVAL;   /* a trailing single colon */
-        }
-    }
-    if ((gap < 0 && nw != 16) || (gap >= 0 && nw > 14))
-        return PL_EINVAL;
-    memset(a, 0, 16);
-    if (gap < 0) {
-        memcpy(a, w, 16);
-        return PL_OK;
-    }
-    memcpy(a, w, (size_t)gap);
-    for (i = gap; i < nw; i++)
-        a[16 - (nw - i)] = w[i];
-    return PL_OK;
-}
-
-int dn_addr_parse(const char *s, unsigned char *a, int *len)
-{
-    if (s == NULL || a == NULL || len == NULL || s[0] == '\0' ||
-        strlen(s) >= PL_ADDR_MAX)
-        return PL_EINVAL;
-    if (strchr(s, ':') == NULL) {
-        *len = 4;
-        return dn_v4_parse(s, a);
-    }
-    *len = 16;
-    return dn_v6_parse(s, a);
-}
-
 int dn_server_parse(const char *text, dn_server *s)
 {
     char addr[PL_ADDR_MAX];
@@ -518,13 +372,13 @@ int dn_server_parse(const char *text, dn_server *s)
         memcpy(addr, text, al);
     }
     addr[al] = '\0';
-    if (dn_addr_parse(addr, a, &len) != PL_OK ||
+    if (ut_ip_parse(addr, strlen(addr), a, &len) != PL_OK ||
         (text[0] == '[' && len != 16))
         return PL_EINVAL;
     if (strlen(port) > 5 ||
         ut_parse_u64(port, strlen(port), 65535, &pv) != PL_OK || pv == 0)
         return PL_EINVAL;
-    dn_addr_text(a, len, s->host, sizeof s->host);
+    ut_ip_text(a, len, s->host, sizeof s->host);
     (void)snprintf(s->port, sizeof s->port, "%u", (unsigned)pv);
     (void)snprintf(s->udp, sizeof s->udp, len == 16 ? "[%s]:%s" : "%s:%s",
                    s->host, s->port);

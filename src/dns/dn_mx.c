@@ -76,9 +76,9 @@ static int dn_literal(const char *s, char *text, size_t n)
     }
     memcpy(in, s, len);
     in[len] = '\0';
-    if (dn_addr_parse(in, a, &alen) != PL_OK)
+    if (ut_ip_parse(in, strlen(in), a, &alen) != PL_OK)
         return PL_EINVAL;
-    dn_addr_text(a, alen, text, n);
+    ut_ip_text(a, alen, text, n);
     return PL_OK;
 }
 

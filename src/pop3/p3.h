@@ -19,6 +19,13 @@
 #include "au.h"
 #include "nt_conn.h"
 
+/* What a session did, for the server's statistics (ctl STATS). */
+typedef struct p3_tally {
+    pl_u64 retrieved;       /* RETR answered */
+    pl_u64 octets;          /* octets of those messages */
+    pl_u64 deleted;         /* DELE accepted */
+} p3_tally;
+
 typedef struct p3_env {
     const cf_config *cfg;   /* pop3.* policy keys */
     st_store *store;        /* the popstore */
@@ -30,6 +37,7 @@ typedef struct p3_env {
                                system accounts (pop3.system_accounts):
                                it acts as the service account
                                (pl_assume_service) until a login */
+    p3_tally *tally;        /* NULL, or set when the session ends */
 } p3_env;
 
 /* Run one session: greeting, commands, QUIT/UPDATE or abort.  Returns

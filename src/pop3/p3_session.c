@@ -264,6 +264,11 @@ int p3_session(const p3_env *env, nt_conn *c)
         au_db_count_disconnect(env->db, s.auser, s.adom, pl_time_now());
     p3_trans_close(&s);
     p3_log_session(&s, t0);
+    if (env->tally != NULL) {
+        env->tally->retrieved = s.n_retr;
+        env->tally->octets = s.b_retr;
+        env->tally->deleted = s.n_dele;
+    }
     lr_free(s.lr);
     ut_wipe(s.user, sizeof s.user);
     return rc;

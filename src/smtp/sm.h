@@ -30,6 +30,13 @@
 #define SM_SVC_SUBMISSIONS 2   /* port 465: submission on implicit TLS */
 #define SM_SVC_LMTP        3   /* RFC 2033: LHLO, replies per recipient */
 
+/* What a session did, for the server's statistics (ctl STATS). */
+typedef struct sm_tally {
+    pl_u64 messages;        /* messages accepted (each once) */
+    pl_u64 octets;          /* their octets as received */
+    pl_u64 recipients;      /* recipients they were accepted for */
+} sm_tally;
+
 typedef struct sm_env {
     const cf_config *cfg;   /* smtp.* policy keys, domains */
     st_store *store;        /* the popstore */
@@ -41,6 +48,7 @@ typedef struct sm_env {
     qu_queue *queue;        /* outbound queue; NULL: no relay, no remote
                                aliases or forwarding (451 4.3.0) */
     al_map *aliases;        /* NULL: no aliases file */
+    sm_tally *tally;        /* NULL, or set when the session ends */
 } sm_env;
 
 /* Run one session: greeting, commands, QUIT or abort.  Returns PL_OK when

@@ -237,6 +237,7 @@ typedef struct sm_sess {
     int data_mode;        /* reading DATA: no command deadline */
     /* counters */
     int errors, junk, msgs, rcpts_total;
+    sm_tally done;        /* accepted mail, for env->tally */
     const char *result;
     /* bytes read past the end of DATA, served before the connection */
     char *pb;

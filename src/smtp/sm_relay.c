@@ -7,146 +7,36 @@
  * (mail-servers.md): '%', '!', '@' in the local part, quoted local parts
  * and source routes are never relayed.
  *
- * Addresses are parsed here (no OS resolver: text in, 16 octets out);
- * an IPv4-mapped IPv6 peer (::ffff:a.b.c.d) matches IPv4 networks, and a
- * network written ::ffff:a.b.c.d/N (N >= 96) is the IPv4 network.  An
- * empty list item (a list written "") matches nothing and is no error.
+ * Addresses are parsed by ut_ip.c (no OS resolver); an IPv4-mapped
+ * IPv6 peer (::ffff:a.b.c.d) matches IPv4 networks, and a network
+ * written ::ffff:a.b.c.d/N (N >= 96) is the IPv4 network.  An empty list
+ * item (a list written "") matches nothing and is no error.
  * Limits: a network text is at most SM_NET_MAX octets.
  * Privilege: none (pure functions of the configuration).
  */
 #include <string.h>
 #include "sm_int.h"
+#include "ut_ip.h"
 #include "ut_str.h"
 
 #define SM_NET_MAX 80
-
-static int sm_hexval(int c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
-/* Dotted quad: exactly four decimal numbers 0..255 (no leading zeros
- * beyond "0" itself, so no octal surprise). */
-static int sm_ip4(const char *s, size_t n, unsigned char out[4])
-{
-    size_t i = 0;
-    int part, digits, k;
-
-    for (k = 0; k < 4; k++) {
-        part = 0;
-        digits = 0;
-        while (i < n && s[i] >= '0' && s[i] <= '9') {
-            if (digits == 1 && part == 0)
-                return PL_EINVAL;
-            part = part * 10 + (s[i] - '0');
-            if (part > 255)
-                return PL_EINVAL;
-            digits++;
-            i++;
-        }
-        if (digits == 0)
-            return PL_EINVAL;
-        out[k] = (unsigned char)part;
-        if (k < 3) {
-            if (i >= n || s[i] != '.')
-                return PL_EINVAL;
-            i++;
-        }
-    }
-    return i == n ? PL_OK : PL_EINVAL;
-}
-
-/* RFC 4291 2.2 text: hex groups, one "::", an optional dotted quad. */
-static int sm_ip6(const char *s, size_t n, unsigned char out[16])
-{
-    unsigned char w[16];
-    size_t i = 0;
-    int nw = 0, gap = -1, v, digits, k;
-
-    if (n >= 2 && s[0] == ':' && s[1] == ':') {
-        gap = 0;
-        i = 2;
-    } else if (n >= 1 && s[0] == ':') {
-        return PL_EINVAL;
-    }
-    while (i < n) {
-        size_t st = i;
-
-        if (nw >= 16)
-            return PL_EINVAL;
-        v = 0;
-        digits = 0;
-        while (i < n && sm_hexval((unsigned char)s[i]) >= 0 && digits < 5) {
-            v = v * 16 + sm_hexval((unsigned char)s[i]);
-            digits++;
-            i++;
-        }
-        if (i < n && s[i] == '.') {   /* embedded IPv4 at the end */
-            if (nw > 12 || sm_ip4(s + st, n - st, w + nw) != PL_OK)
-                return PL_EINVAL;
-            nw += 4;
-            i = n;
-            break;
-        }
-        if (digits == 0 || digits > 4)
-            return PL_EINVAL;
-        w[nw++] = (unsigned char)(v >> 8);
-        w[nw++] = (unsigned char)(v & 0xff);
-        if (i == n)
-            break;
-        if (s[i] != ':')
-            return PL_EINVAL;
-        i++;
-        if (i < n && s[i] == ':') {
-            if (gap >= 0)
-                return PL_EINVAL;
-            gap = nw;
-            i++;
-        } else if (i == n) {
-            return PL_EINVAL;   /* a trailing single ':' */
-        }
-    }
-    if (gap < 0 && nw != 16)
-        return PL_EINVAL;
-    if (gap >= 0 && nw > 14)
-        return PL_EINVAL;
-    memset(out, 0, 16);
-    if (gap < 0) {
-        memcpy(out, w, 16);
-    } else {
-        memcpy(out, w, (size_t)gap);
-        k = nw - gap;
-        memcpy(out + 16 - k, w + gap, (size_t)k);
-    }
-    return PL_OK;
-}
 
 int sm_ip_parse(const char *s, size_t n, unsigned char out[16], int *bits)
 {
     static const unsigned char mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
                                               0xff, 0xff };
+    int len;
 
-    if (n > 0 && memchr(s, ':', n) != NULL) {
-        if (sm_ip6(s, n, out) != PL_OK)
-            return PL_EINVAL;
-        if (memcmp(out, mapped, 12) == 0) {
-            memmove(out, out + 12, 4);
-            memset(out + 4, 0, 12);
-            *bits = 32;
-        } else {
-            *bits = 128;
-        }
-        return PL_OK;
-    }
     memset(out, 0, 16);
-    *bits = 32;
-    return sm_ip4(s, n, out);
+    if (ut_ip_parse(s, n, out, &len) != PL_OK)
+        return PL_EINVAL;
+    *bits = len * 8;
+    if (len == 16 && memcmp(out, mapped, 12) == 0) {
+        memmove(out, out + 12, 4);
+        memset(out + 4, 0, 12);
+        *bits = 32;
+    }
+    return PL_OK;
 }
 
 int sm_net_match(const char *net, const char *addr, int *match)

@@ -615,8 +615,12 @@ int sm_do_data(sm_sess *s, char *arg)
     } else {
         rc = sm_reply(s, final);
     }
-    if (okn > 0)
+    if (okn > 0) {
         s->msgs++;
+        s->done.messages++;
+        s->done.octets += size;
+        s->done.recipients += (pl_u64)okn;
+    }
     s->rcpts_total += s->nrc;
     sm_txn_reset(s);
     return rc == PL_OK ? SM_R_OK : PL_EIO;
@@ -828,6 +832,8 @@ int sm_session(const sm_env *env, nt_conn *c)
     }
     sm_txn_reset(&s);
     sm_log_session(&s, t0);
+    if (env->tally != NULL)
+        *env->tally = s.done;
     lr_free(s.lr);
     if (s.pb != NULL)
         ut_wipe(s.pb, SM_PUSHBACK);

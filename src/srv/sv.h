@@ -102,6 +102,12 @@ int sv_limit_wait_idle(sv_limit *l, pl_i32 timeout_ms);
 
 /* --- services ---------------------------------------------------------- */
 
+/* Mail a session handled, by kind of service: POP3 retrieved messages,
+ * their octets, deletions; SMTP accepted messages, octets, recipients. */
+typedef struct sv_tally {
+    pl_u64 messages, octets, other;
+} sv_tally;
+
 /* What a session sees of the server; everything is read-only but db,
  * which is the session thread's own. */
 typedef struct sv_env {
@@ -113,6 +119,7 @@ typedef struct sv_env {
     int implicit_tls;       /* TLS was negotiated at accept */
     struct qu_queue *queue; /* the outbound queue; NULL: no relaying */
     struct al_map *aliases; /* NULL: no aliases file */
+    sv_tally *tally;        /* NULL, or filled in by the session */
 } sv_env;
 
 /* Run one session to its end; the caller closes c afterwards. */
@@ -128,6 +135,8 @@ typedef struct sv_service {
     const char *busy_line;     /* sent in clear to a client over a limit
                                   (services without implicit TLS) */
     sv_session_fn run;
+    const char *tally_words;   /* STATS names of sv_tally's messages and
+                                  other: "retrieved deleted" */
 } sv_service;
 
 /* The POP3 services (sv_pop3.c): pop3 and pop3s; n gets the count. */

@@ -80,4 +80,8 @@ void sv_stats_enter(sv_server *s, int si);
 void sv_stats_refused(sv_server *s, int si);
 void sv_stats_leave(sv_server *s, int si);
 
+/* Add what one ended session of service si handled (messages, octets,
+ * other: see sv_tally).  Thread safe. */
+void sv_stats_tally(sv_server *s, int si, const sv_tally *t);
+
 #endif

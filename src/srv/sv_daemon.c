@@ -215,6 +215,7 @@ static void sess_main(void *arg)
     nt_conn *c = NULL;
     au_db *db = NULL;
     sv_env env;
+    sv_tally tally = { 0, 0, 0 };
     int rc;
 
     rc = nt_conn_new(ss->sock, &c);
@@ -248,6 +249,7 @@ static void sess_main(void *arg)
         env.implicit_tls = v->implicit_tls;
         env.queue = s->queue;
         env.aliases = s->aliases;
+        env.tally = &tally;
         (void)v->run(&env, c);
     }
     nt_conn_close(c);
@@ -259,6 +261,7 @@ static void sess_main(void *arg)
      * it frees only when the thread ends; free it now, before the drain may
      * let the process exit while this detached thread is still ending. */
     OPENSSL_thread_stop();
+    sv_stats_tally(s, ss->si, &tally);
     sv_stats_leave(s, ss->si);
     /* Last touch of the server: once counted out, the drain may free it. */
     sv_limit_leave(lim, ss->peer);

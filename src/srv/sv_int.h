@@ -36,6 +36,7 @@ typedef struct sv_stats {
     int peak[SV_SVC_MAX];           /* the most at once since the start */
     pl_u64 total[SV_SVC_MAX];       /* sessions started since the start */
     pl_u64 refused[SV_SVC_MAX];     /* refused by the session limits */
+    sv_tally mail[SV_SVC_MAX];      /* mail handled by ended sessions */
 } sv_stats;
 
 struct sv_server {

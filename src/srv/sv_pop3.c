@@ -59,6 +59,8 @@ int sv_pop3_inetd_identity(const cf_config *cfg, const sv_service *svc,
 static int pop3_run(const sv_env *e, nt_conn *c)
 {
     p3_env p;
+    p3_tally t = { 0, 0, 0 };
+    int rc;
 
     p.native = sv_pop3_native;
     p.cfg = e->cfg;
@@ -67,22 +69,31 @@ static int pop3_run(const sv_env *e, nt_conn *c)
     p.tls = e->tls;
     p.hostname = e->hostname;
     p.implicit_tls = e->implicit_tls;
-    return p3_session(&p, c);
+    p.tally = &t;
+    rc = p3_session(&p, c);
+    if (e->tally != NULL) {
+        e->tally->messages = t.retrieved;
+        e->tally->octets = t.octets;
+        e->tally->other = t.deleted;
+    }
+    return rc;
 }
 
 /* RFC 2449 8: [SYS/TEMP] tells the client to try again later; a client
  * over the limit gets it instead of a greeting. */
 #define POP3_BUSY "-ERR [SYS/TEMP] too many sessions, try again later\r\n"
 
+#define P3_TALLY "retrieved deleted"
+
 static const sv_service pop3_services[] = {
     { "pop3", "pop3.listen", "pop3.maximum_threads",
       "pop3.maximum_per_source", "pop3.tls_handshake_timeout",
-      0, POP3_BUSY, pop3_run },
+      0, POP3_BUSY, pop3_run, P3_TALLY },
     /* Implicit TLS: a refusal cannot be read before the handshake, so an
      * over-limit POP3S client is closed without a word (and logged). */
     { "pop3s", "pop3s.listen", "pop3.maximum_threads",
       "pop3.maximum_per_source", "pop3.tls_handshake_timeout",
-      1, NULL, pop3_run }
+      1, NULL, pop3_run, P3_TALLY }
 };
 
 const sv_service *sv_pop3_services(int *n)

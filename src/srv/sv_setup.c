@@ -281,6 +281,7 @@ int sv_inetd_session(const cf_config *cfg, const sv_service *svc,
         env.implicit_tls = svc->implicit_tls;
         env.queue = queue;
         env.aliases = aliases;
+        env.tally = NULL;   /* one session: its log line says it all */
         (void)svc->run(&env, c);
     }
 out:

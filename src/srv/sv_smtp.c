@@ -18,6 +18,8 @@
 static int smtp_run_as(const sv_env *e, nt_conn *c, int service)
 {
     sm_env s;
+    sm_tally t = { 0, 0, 0 };
+    int rc;
 
     s.cfg = e->cfg;
     s.store = e->store;
@@ -28,7 +30,14 @@ static int smtp_run_as(const sv_env *e, nt_conn *c, int service)
     s.implicit_tls = e->implicit_tls;
     s.queue = e->queue;
     s.aliases = e->aliases;
-    return sm_session(&s, c);
+    s.tally = &t;
+    rc = sm_session(&s, c);
+    if (e->tally != NULL) {
+        e->tally->messages = t.messages;
+        e->tally->octets = t.octets;
+        e->tally->other = t.recipients;
+    }
+    return rc;
 }
 
 static int smtp_run(const sv_env *e, nt_conn *c)
@@ -51,20 +60,22 @@ static int lmtp_run(const sv_env *e, nt_conn *c)
  * instead of a greeting and retries later. */
 #define SMTP_BUSY "421 4.3.2 too many sessions, try again later\r\n"
 
+#define SM_TALLY "accepted recipients"
+
 static const sv_service smtp_services[] = {
     { "smtp", "smtp.listen", "smtp.maximum_threads",
       "smtp.maximum_per_source", "smtp.tls_handshake_timeout",
-      0, SMTP_BUSY, smtp_run },
+      0, SMTP_BUSY, smtp_run, SM_TALLY },
     { "submission", "submission.listen", "smtp.maximum_threads",
       "smtp.maximum_per_source", "smtp.tls_handshake_timeout",
-      0, SMTP_BUSY, submission_run },
+      0, SMTP_BUSY, submission_run, SM_TALLY },
     /* Implicit TLS: a refusal cannot be read before the handshake. */
     { "submissions", "submissions.listen", "smtp.maximum_threads",
       "smtp.maximum_per_source", "smtp.tls_handshake_timeout",
-      1, NULL, submission_run },
+      1, NULL, submission_run, SM_TALLY },
     { "lmtp", "lmtp.listen", "smtp.maximum_threads",
       "smtp.maximum_per_source", "smtp.tls_handshake_timeout",
-      0, SMTP_BUSY, lmtp_run }
+      0, SMTP_BUSY, lmtp_run, SM_TALLY }
 };
 
 const sv_service *sv_smtp_services(int *n)

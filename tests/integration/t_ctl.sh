@@ -45,16 +45,17 @@ def wait_log(text, secs=10.0):
         time.sleep(0.05)
     return False
 
-p3 = free_port()
+p3, sm = free_ports(2)
 store = os.path.join(tmp, "store")
 conf = os.path.join(tmp, "newmail.conf")
 with open(conf, "w") as f:
     f.write("hostname = localhost\n"
             "pop3.listen = 127.0.0.1:%d\n"
             "pop3.plaintext_auth = always\n"
+            "smtp.listen = 127.0.0.1:%d\n"
             "store.root = %s\n"
             "service.user = \"\"\nlog.syslog = no\nlog.level = info\n"
-            % (p3, store))
+            % (p3, sm, store))
 
 def nm(args, stdin=None, pre=None):
     return subprocess.run((pre or []) + [NM, "-c", conf] + args,
@@ -63,6 +64,14 @@ def nm(args, stdin=None, pre=None):
 r = nm(["user", "add", "alice@example.org", "--password-stdin"],
        b"s3cret-pw\n")
 check("user add alice", r.returncode == 0, r.stderr)
+MSG = b"Subject: tally\r\n\r\nfor the counters\r\n"
+r = nm(["deliver", "alice@example.org"], MSG)
+check("deliver one message", r.returncode == 0, r.stderr)
+
+def mail_line(out, svc):
+    """(messages, octets, other) of a "mail SVC:" STATS line."""
+    m = re.search(r"mail %s: \w+ (\d+) octets (\d+) \w+ (\d+)" % svc, out)
+    return tuple(int(x) for x in m.groups()) if m else None
 
 r = nm(["ctl", "stats"])
 check("ctl before any server exits 69", r.returncode == 69,
@@ -84,6 +93,11 @@ srv = subprocess.Popen([NM, "-c", conf, "serve", "--stderr"],
 try:
     check("server listens", wait_port(p3))
     sock = os.path.join(store, "_CONTROL", "NEWMAIL")
+    # The listeners are bound (and accept in the kernel) before the store
+    # and its control channel are opened, after privileges are dropped.
+    end = time.time() + 10
+    while not os.path.exists(sock) and time.time() < end:
+        time.sleep(0.05)
     st = os.lstat(sock)
     check("control socket is a socket, mode 0600",
           stat.S_ISSOCK(st.st_mode) and stat.S_IMODE(st.st_mode) == 0o600,
@@ -104,7 +118,27 @@ try:
     check("stats shows version, level, uptime",
           "version: " in out and "log_level: info" in out and
           "uptime_seconds: " in out and "started: " in out, out)
+    check("stats counts no mail before the session ends",
+          mail_line(out, "pop3") == (0, 0, 0), out)
+    got = b"\r\n".join(pop.retr(1)[1]) + b"\r\n"
+    pop.dele(1)
     pop.quit()
+    import smtplib
+    with smtplib.SMTP("127.0.0.1", sm, timeout=30) as s:
+        s.sendmail("bob@example.net", ["alice@example.org"], MSG)
+    end = time.time() + 10
+    while time.time() < end:
+        out = nm(["ctl", "stats"]).stdout.decode("ascii", "replace")
+        if mail_line(out, "smtp") not in (None, (0, 0, 0)):
+            break
+        time.sleep(0.1)
+    check("stats: mail pop3 retrieved 1, its octets, deleted 1",
+          "mail pop3: retrieved 1 octets %d deleted 1" % len(got) in out,
+          out)
+    m = mail_line(out, "smtp")
+    check("stats: mail smtp accepted 1 for 1 recipient",
+          "mail smtp: accepted 1 octets " in out and m is not None and
+          m[0] == 1 and m[2] == 1 and m[1] >= len(MSG), out)
     try:
         pop2 = poplib.POP3("127.0.0.1", p3, timeout=30)
         pop2.user("alice@example.org")

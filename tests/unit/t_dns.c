@@ -756,13 +756,13 @@ static void t_addrs(void)
     int i, len, rc;
 
     for (i = 0; t_addr_vec[i].in != NULL; i++) {
-        rc = dn_addr_parse(t_addr_vec[i].in, a, &len);
+        rc = ut_ip_parse(t_addr_vec[i].in, strlen(t_addr_vec[i].in), a, &len);
         CU_ASSERT_EQUAL(rc, t_addr_vec[i].rc);
         if (rc != t_addr_vec[i].rc)
             fprintf(stderr, "\naddress '%s': %d\n", t_addr_vec[i].in, rc);
         if (rc != PL_OK || t_addr_vec[i].rc != PL_OK)
             continue;
-        dn_addr_text(a, len, text, sizeof text);
+        ut_ip_text(a, len, text, sizeof text);
         CU_ASSERT_STRING_EQUAL(text, t_addr_vec[i].text);
     }
 }
