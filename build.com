@@ -76,7 +76,7 @@ $ store_srcs = "[.src.store]st_name.c,[.src.store]st_index.c,[.src.store]st_zlib
                "[.src.store]st_deliver.c,[.src.store]st_folder.c,[.src.store]st_lock.c," + -
                "[.src.store]st_recover.c"
 $ auth_srcs = "[.src.auth]au_name.c,[.src.auth]au_rec.c,[.src.auth]au_file.c," + -
-              "[.src.auth]au_db.c,[.src.auth]au_domain.c,[.src.auth]au_quota.c," + -
+              "[.src.auth]au_db.c,[.src.auth]au_pend.c,[.src.auth]au_domain.c,[.src.auth]au_quota.c," + -
               "[.src.auth]au_cred.c,[.src.auth]au_sasl.c"
 $ msg_srcs = "[.src.msg]ms_hdr.c,[.src.msg]ms_addr.c"
 $ pop3_srcs = "[.src.pop3]p3_cmd.c,[.src.pop3]p3_capa.c,[.src.pop3]p3_auth.c," + -

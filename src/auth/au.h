@@ -240,6 +240,26 @@ int au_db_count_connect(au_db *db, const char *user, const char *domain,
 int au_db_count_disconnect(au_db *db, const char *user,
                            const char *domain, pl_i64 when);
 
+/* --- counters of a running server, written in batches (au_pend.c) --- */
+
+#define AU_PEND_MAX      4096   /* accounts pending; more are written at once */
+#define AU_PEND_FLUSH_MS 5000   /* oldest pending count is written after this */
+
+typedef struct au_pend au_pend;
+
+int au_pend_new(au_pend **out);
+void au_pend_free(au_pend *p);     /* NULL accepted; unflushed counts dropped */
+
+/* Count msgs/bytes received by user@domain.  p NULL, or p full: written
+ * now through db (au_db_count_rx).  Thread-safe. */
+int au_pend_add(au_pend *p, au_db *db, const char *user,
+                const char *domain, pl_u64 msgs, pl_u64 bytes);
+
+/* Write the pending counts when the oldest is AU_PEND_FLUSH_MS old, or
+ * always with force; opens its own au_db on root (under root_mu when not
+ * NULL).  Counts that cannot be written are logged and dropped. */
+int au_pend_flush(au_pend *p, pl_dir *root, pl_mutex *root_mu, int force);
+
 /* --- virtual domains (au_domain.c) --------------------------------- */
 
 /* Create a domain (its directory); PL_EEXIST if it exists (two racing

@@ -32,6 +32,7 @@
 #define BN_CMD_MAX 2048           /* --visible-cmd with its count */
 #define BN_INUSE_TRIES 200        /* POP3 [IN-USE] retries of one login */
 #define BN_INUSE_MS 10            /* and the pause before each: 2 s */
+#define BN_PASS_MAX 255           /* --password octets (RFC 2449 argument) */
 
 #define BN_SC_SMTP 1
 #define BN_SC_POP3 2

@@ -102,6 +102,7 @@ typedef struct procfig {
     int ok;                  /* both reads worked */
     pl_u64 t0, t1, rss0, rss1, pss0, pss1;
     int procs;               /* processes in the tree after */
+    int after;               /* proc_after ran */
     int self_ok;             /* the same for this process: the client and
                                 the server share the machine's CPUs */
     pl_u64 s0, s1;
@@ -129,6 +130,7 @@ static void proc_after(const bn_opts *o, procfig *p)
     pl_u64 rss;
     bn_tree t;
 
+    p->after = 1;
     if (p->self_ok && bn_proc_read(o->proc_dir, pl_pid(), &p->s1, &rss)
                       != PL_OK)
         p->self_ok = 0;
@@ -176,7 +178,9 @@ static const char *u64s(char *buf, pl_u64 v)
 static void report_extra(const bn_opts *o, const bn_result *r)
 {
     char a[24];
-    double n = r->done > 0 ? (double)r->done * 1000.0 : 1.0;
+    /* Milliseconds: means over the completed visits; with none, the
+     * sums of the visit that failed. */
+    double n = r->done > 0 ? (double)r->done * 1000.0 : 1000.0;
 
     if (o->scenario == BN_SC_SMTP)
         printf(" accept_s=%.3f visible=%s", (double)r->accept_ms / 1000.0,
@@ -417,7 +421,11 @@ int main(int argc, char **argv)
         usage();
         return 2;
     }
-    o.idle_pop3 = strcmp(proto, "smtp") != 0;
+    if (strcmp(proto, "pop3") != 0 && strcmp(proto, "smtp") != 0) {
+        fprintf(stderr, "newmail-bench: --idle-proto must be pop3 or smtp\n");
+        return 2;
+    }
+    o.idle_pop3 = strcmp(proto, "smtp") == 0 ? 0 : 1;
     if (!is_loopback(o.host)) {
         fprintf(stderr, "newmail-bench: --host %s is not a loopback address"
                 " literal (127.0.0.0/8 or ::1); refused\n", o.host);
@@ -425,6 +433,11 @@ int main(int argc, char **argv)
     }
     if (o.scenario == BN_SC_DISK && o.dir == NULL) {
         fprintf(stderr, "newmail-bench: disk needs --dir\n");
+        return 2;
+    }
+    if (strlen(o.password) > BN_PASS_MAX) {
+        fprintf(stderr, "newmail-bench: --password is longer than %d"
+                " octets\n", BN_PASS_MAX);
         return 2;
     }
     if (o.visible_cmd != NULL && strlen(o.visible_cmd) > BN_CMD_MAX - 32) {
@@ -461,7 +474,9 @@ int main(int argc, char **argv)
         ic.p = &p;
         rc = bn_run_idle(&o, &r, idle_between, &ic);
     }
-    if (o.scenario != BN_SC_IDLE)
+    /* An idle run reads "after" while its connections are open; one that
+     * failed before that point reads it now. */
+    if (o.scenario != BN_SC_IDLE || !p.after)
         proc_after(&o, &p);
     report(&o, o.scenario == BN_SC_IDLE
                ? (o.idle_pop3 ? "idle-pop3" : "idle-smtp") : scen, &r, &p);

@@ -32,6 +32,7 @@ typedef struct qr_env {
     const cf_config *cfg;     /* queue.*, outbound.*, relay.*, dns.* */
     st_store *store;          /* local deliveries */
     au_db *db;
+    au_pend *pend;            /* NULL: received counters written at once */
     al_map *aliases;          /* may be NULL */
     qu_queue *queue;
     const char *hostname;     /* EHLO name, Reporting-MTA */

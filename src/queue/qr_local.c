@@ -108,13 +108,16 @@ static int trace_make(const qr_ctx *c, const qu_env *e, const char *to,
     return ut_buf_adds(b, "\r\n");
 }
 
-/* Octets in NEWMAIL of mailbox addr, 0 when it has none yet. */
-static pl_u64 usage_of(qr_ctx *c, const char *addr)
+/* Octets in NEWMAIL of mailbox addr, 0 when it has none yet; not read
+ * without a quota, where it decides nothing (sm_usage says why). */
+static pl_u64 usage_of(qr_ctx *c, const char *addr, pl_u64 quota)
 {
     st_mbox *mb;
     pl_u32 cnt = 0;
     pl_u64 oct = 0;
 
+    if (quota == 0)
+        return 0;
     if (st_mbox_open(c->env->store, addr, 0, &mb) != PL_OK)
         return 0;
     if (st_mbox_newcount(mb, &cnt, &oct) != PL_OK)
@@ -191,7 +194,8 @@ static int quotas_check(qr_ctx *c, const qu_env *e, qr_copy *cp, int n)
         target_addr(cp[j].t, addr, sizeof addr);
         (void)trace_make(c, e, addr, &hdr);
         cp[j].q = au_quota_check(cp[j].t->quota, cp[j].t->overdraft,
-                                 usage_of(c, addr), e->size + hdr.len);
+                                 usage_of(c, addr, cp[j].t->quota),
+                                 e->size + hdr.len);
         temp += cp[j].q == AU_Q_TEMP;
     }
     ut_buf_free(&hdr);
@@ -221,8 +225,9 @@ static int batch_deliver(qr_ctx *c, qu_env *e, int i, qr_copy *cp, int n,
             cp[j].d = NULL;
             if (crc == PL_OK) {
                 ok++;
-                au_db_count_rx(c->db, cp[j].t->user, cp[j].t->domain, 1,
-                               e->size + cp[j].hsize);
+                au_pend_add(c->env->pend, c->db, cp[j].t->user,
+                            cp[j].t->domain, 1,
+                            e->size + cp[j].hsize);
                 continue;
             }
         }

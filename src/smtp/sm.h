@@ -41,6 +41,7 @@ typedef struct sm_env {
     const cf_config *cfg;   /* smtp.* policy keys, domains */
     st_store *store;        /* the popstore */
     au_db *db;              /* popstore accounts and virtual domains */
+    au_pend *pend;          /* NULL: counters written at once */
     tl_ctx *tls;            /* NULL: no certificate, STARTTLS not offered */
     const char *hostname;   /* greeting, EHLO reply, Received header */
     int service;            /* SM_SVC_* */

@@ -218,14 +218,18 @@ int sm_do_mail(sm_sess *s, char *arg)
     return sm_say(s, "250 2.1.0 Ok", SM_R_OK);
 }
 
-/* NEWMAIL octets of a mailbox (0 when it does not exist yet). */
-pl_u64 sm_usage(sm_sess *s, const char *user, const char *dom)
+/* NEWMAIL octets of a mailbox (0 when it does not exist yet).  Without a
+ * quota the usage decides nothing (au_quota_check), so the folder's index
+ * is not read: that read grows with the folder, once per recipient. */
+pl_u64 sm_usage(sm_sess *s, const char *user, const char *dom, pl_u64 quota)
 {
     char addr[AU_ADDR_MAX];
     st_mbox *mb;
     pl_u32 cnt = 0;
     pl_u64 oct = 0;
 
+    if (quota == 0)
+        return 0;
     ut_strlcpy(addr, user, sizeof addr);
     ut_strlcat(addr, "@", sizeof addr);
     ut_strlcat(addr, dom, sizeof addr);
@@ -370,7 +374,8 @@ static int sm_quota_all(sm_sess *s, int n)
         if (s->tg[i].type != AL_T_LOCAL)
             continue;
         q = au_quota_check(s->tg[i].quota, s->tg[i].overdraft,
-                           sm_usage(s, s->tg[i].user, s->tg[i].domain),
+                           sm_usage(s, s->tg[i].user, s->tg[i].domain,
+                                    s->tg[i].quota),
                            s->mp.has_size ? s->mp.size : 0);
         if (q == AU_Q_PERM)
             return q;

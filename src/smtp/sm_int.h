@@ -277,7 +277,8 @@ const char *sm_hostname(const sm_sess *s);
 int sm_mech_mask(const sm_sess *s);
 
 /* NEWMAIL octets of user@dom's mailbox (0 if it does not exist). */
-pl_u64 sm_usage(sm_sess *s, const char *user, const char *dom);
+pl_u64 sm_usage(sm_sess *s, const char *user, const char *dom,
+                pl_u64 quota);
 
 /* The handlers (sm_cmd.c, sm_auth.c, sm_session.c) */
 int sm_do_helo(sm_sess *s, char *arg);

@@ -479,7 +479,7 @@ static void sm_quota_final(sm_sess *s, pl_u64 size, int *temp, int *perm)
         if (r->dup || r->d == NULL)
             continue;
         q = au_quota_check(r->quota, r->overdraft,
-                           sm_usage(s, r->user, r->domain),
+                           sm_usage(s, r->user, r->domain, r->quota),
                            size + r->hsize);
         if (q == AU_Q_OK)
             continue;
@@ -597,7 +597,8 @@ int sm_do_data(sm_sess *s, char *arg)
         }
         r->reply = "250 2.0.0 Ok: delivered";
         okn++;
-        au_db_count_rx(s->env->db, r->user, r->domain, 1, size + r->hsize);
+        au_pend_add(s->env->pend, s->env->db, r->user, r->domain, 1,
+                    size + r->hsize);
     }
     if (final == NULL && qid[0] != '\0') {
         ut_strlcpy(okq, "250 2.0.0 Ok: queued as ", sizeof okq);

@@ -114,6 +114,7 @@ typedef struct sv_env {
     const cf_config *cfg;   /* the configuration when the session began */
     st_store *store;
     au_db *db;              /* opened for this session's thread */
+    au_pend *pend;          /* received-mail counters, written in batches */
     tl_ctx *tls;            /* NULL when no certificate is configured */
     const char *hostname;
     int implicit_tls;       /* TLS was negotiated at accept */

@@ -123,7 +123,8 @@ int sv_server_new(cf_config *cfg, const char *used_file, int verbose,
         rc = PL_ENOMEM;
     else if (pl_mutex_create(&s->mu) != PL_OK ||
              pl_mutex_create(&s->root_mu) != PL_OK ||
-             pl_mutex_create(&s->stats.mu) != PL_OK)
+             pl_mutex_create(&s->stats.mu) != PL_OK ||
+             au_pend_new(&s->pend) != PL_OK)
         rc = PL_ENOMEM;
     else
         rc = sv_penalty_init();
@@ -244,6 +245,7 @@ static void sess_main(void *arg)
         env.cfg = ss->cfg->cfg;
         env.store = s->store;
         env.db = db;
+        env.pend = s->pend;
         env.tls = ss->tls;
         env.hostname = s->hostname;
         env.implicit_tls = v->implicit_tls;
@@ -429,6 +431,7 @@ static int drain(sv_server *s)
     for (;;) {
         if (sessions_open(s) == 0) {
             sv_queue_stop(s);
+            (void)au_pend_flush(s->pend, s->root, s->root_mu, 1);
             ut_log(PL_LOG_NOTICE, PL_LOGCAT_MAIL, "stopped");
             return PL_OK;
         }
@@ -442,6 +445,7 @@ static int drain(sv_server *s)
     n = sessions_open(s);
     /* the sessions left may still queue mail: the queue stays open */
     sv_queue_stop(s);
+    (void)au_pend_flush(s->pend, s->root, s->root_mu, 1);
     ut_log_warn("stopped with %d session%s cut short (their mailboxes are "
                 "unchanged)", n, n == 1 ? "" : "s");
     s->abandoned = 1;
@@ -475,6 +479,7 @@ int sv_server_run(sv_server *s)
             break;
         if (ev & PL_EVENT_RELOAD)
             reload(s);
+        (void)au_pend_flush(s->pend, s->root, s->root_mu, 0);
         rc = pl_sock_accept(all, nall, SV_POLL_MS, &c, &which);
         if (rc == PL_OK && which == s->nls) {
             sv_ctl_serve(s, c);
@@ -518,6 +523,7 @@ void sv_server_free(sv_server *s)
     st_store_close(s->store);
     if (s->mu != NULL)
         pl_mutex_destroy(s->mu);
+    au_pend_free(s->pend);
     if (s->root_mu != NULL)
         pl_mutex_destroy(s->root_mu);
     if (s->stats.mu != NULL)

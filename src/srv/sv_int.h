@@ -54,6 +54,7 @@ struct sv_server {
     st_store *store;
     pl_dir *root;
     pl_mutex *root_mu;              /* a pl_dir serves one thread at once */
+    au_pend *pend;                  /* counters the main loop writes out */
     char hostname[PL_HOST_MAX + 1];
     int abandoned;                  /* drain timed out: threads still run */
     sv_stats stats;

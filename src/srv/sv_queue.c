@@ -118,6 +118,7 @@ int sv_queue_start(sv_server *s, char *err, size_t errlen)
     q->env.cfg = cfg;
     q->env.store = s->store;
     q->env.db = NULL;            /* each runner thread opens its own */
+    q->env.pend = s->pend;
     q->env.aliases = s->aliases;
     q->env.queue = s->queue;
     q->env.hostname = s->hostname;

@@ -276,6 +276,7 @@ int sv_inetd_session(const cf_config *cfg, const sv_service *svc,
         env.cfg = cfg;
         env.store = store;
         env.db = db;
+        env.pend = NULL;    /* one session: counters written at once */
         env.tls = tls;
         env.hostname = host;
         env.implicit_tls = svc->implicit_tls;

@@ -24,6 +24,7 @@ static int smtp_run_as(const sv_env *e, nt_conn *c, int service)
     s.cfg = e->cfg;
     s.store = e->store;
     s.db = e->db;
+    s.pend = e->pend;
     s.tls = e->tls;
     s.hostname = e->hostname;
     s.service = service;

@@ -49,9 +49,12 @@ while True:
 
 # The account list: every address the rows use, one per line.
 bn_addresses() {
-    local i
-    for i in $(seq 1 "$IDLE"); do echo "u$i@example.org"; done
+    local i n=$IDLE
+    # u1..u72 at least: the POP3 rows read u1..u64 and u65..u72.
+    [ "$n" -ge 72 ] || n=72
+    for i in $(seq 1 "$n"); do echo "u$i@example.org"; done
     for i in $(seq 1 "$BN_USERS_SMTP"); do echo "s$i@example.org"; done
+    for i in 1 2 3 4 5 6; do echo "ss$i@example.org"; done
     echo "big1@big.example"
 }
 
@@ -387,16 +390,18 @@ sys_rows() {
 }
 
 # Postfix's smtp-source at 1, 8 and 64 sessions (issue 5's measure): one
-# connection per message (its default), every message to s1@example.org,
+# connection per message (its default), every message of a row to one
+# mailbox of its own (ss1..ss6@example.org, empty before the row),
 # timed from the start until the last one is visible in the mailbox.
 # ss_rows LAYOUT DIR PORT SIDE.  Counts are fixed per row (SS_4K,
 # SS_100K for 1 session, three times that for 8 and 64); each row is
 # bounded by 300 s for sending and 300 s for the visibility wait.
 ss_rows() {
-    local layout=$1 dir=$2 port=$3 side=$4 s n m len base t0 t1 rc vis
+    local layout=$1 dir=$2 port=$3 side=$4 s n m len base t0 t1 rc vis k=0
     command -v smtp-source >/dev/null || die "smtp-source (postfix) missing"
     for s in 4K 100K; do
         for n in 1 8 64; do
+            k=$((k + 1))
             m=$SS_4K len=4096
             [ "$s" = 4K ] || m=$SS_100K len=102400
             [ "$n" = 1 ] || m=$((m * 3))
@@ -404,7 +409,7 @@ ss_rows() {
             base=$(sh "$TOP/tests/bench/visible.sh" count "$layout" "$dir")
             t0=$(date +%s.%N)
             timeout 300 smtp-source -s "$n" -m "$m" -l "$len" \
-                -f bench@bench.example -t s1@example.org \
+                -f bench@bench.example -t "ss$k@example.org" \
                 -M bench.example "127.0.0.1:$port" >/dev/null 2>&1
             rc=$?
             vis=no

@@ -214,6 +214,13 @@ finally:
         srv.kill()
     check("server exits 0 on SIGTERM", srv.returncode == 0,
           open(os.path.join(tmp, "serve.log"), "rb").read()[-2000:])
+    # The daemon gathers received-mail counters in memory (au_pend.c)
+    # and writes them at shutdown at the latest: every delivery counts.
+    r = nm(["user", "show", "alice@example.org"])
+    rx = [l.split()[1] for l in r.stdout.decode().splitlines()
+          if l.startswith("rx_msgs")]
+    check("rx_msgs counts every delivery after shutdown",
+          rx == [str(count)], (rx, count))
     shutil.rmtree(tmp, ignore_errors=True)
 
 finish()

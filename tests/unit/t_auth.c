@@ -786,6 +786,74 @@ static void t_counters(void)
     t_db_teardown();
 }
 
+/* Counters of a running server: gathered in memory, written in batches
+ * (au_pend.c).  Table: the adds, then what the records say after a
+ * forced flush. */
+static void t_pend(void)
+{
+    static const struct {
+        const char *user;
+        pl_u64 msgs, bytes;
+    } adds[] = {
+        { "bob", 1, 100 }, { "dave", 2, 50 }, { "bob", 3, 10 },
+        { "ghost", 1, 1 }, { "dave", 1, 1 }
+    };
+    au_pend *p = NULL;
+    au_account a;
+    char user[32], longname[AU_USER_MAX + 2];
+    size_t i;
+    int k;
+
+    CU_ASSERT_EQUAL_FATAL(t_db_setup("auth_pend"), 0);
+    CU_ASSERT_EQUAL(au_domain_add(t_db, "example.org"), PL_OK);
+    au_account_init(&a, "bob", "example.org");
+    CU_ASSERT_EQUAL(au_db_add(t_db, &a), PL_OK);
+    au_account_init(&a, "dave", "example.org");
+    CU_ASSERT_EQUAL(au_db_add(t_db, &a), PL_OK);
+    CU_ASSERT_EQUAL_FATAL(au_pend_new(&p), PL_OK);
+    for (i = 0; i < sizeof adds / sizeof adds[0]; i++)
+        CU_ASSERT_EQUAL(au_pend_add(p, t_db, adds[i].user, "example.org",
+                                    adds[i].msgs, adds[i].bytes), PL_OK);
+    /* younger than AU_PEND_FLUSH_MS: nothing written yet */
+    CU_ASSERT_EQUAL(au_pend_flush(p, t_root, NULL, 0), PL_OK);
+    CU_ASSERT_EQUAL(au_db_get(t_db, "bob", "example.org", &a), PL_OK);
+    CU_ASSERT_EQUAL(a.rx_msgs, 0u);
+    /* forced: one update per account; the missing account is skipped */
+    CU_ASSERT_EQUAL(au_pend_flush(p, t_root, NULL, 1), PL_OK);
+    CU_ASSERT_EQUAL(au_db_get(t_db, "bob", "example.org", &a), PL_OK);
+    CU_ASSERT_EQUAL(a.rx_msgs, 4u);
+    CU_ASSERT_EQUAL(a.rx_bytes, 110u);
+    CU_ASSERT_EQUAL(au_db_get(t_db, "dave", "example.org", &a), PL_OK);
+    CU_ASSERT_EQUAL(a.rx_msgs, 3u);
+    CU_ASSERT_EQUAL(a.rx_bytes, 51u);
+    /* an empty table writes nothing; a second flush counts nothing twice */
+    CU_ASSERT_EQUAL(au_pend_flush(p, t_root, NULL, 1), PL_OK);
+    CU_ASSERT_EQUAL(au_db_get(t_db, "bob", "example.org", &a), PL_OK);
+    CU_ASSERT_EQUAL(a.rx_msgs, 4u);
+    /* a full table writes through the caller's database at once */
+    for (k = 0; k < AU_PEND_MAX; k++) {
+        sprintf(user, "u%d", k);
+        if (au_pend_add(p, t_db, user, "example.org", 1, 1) != PL_OK)
+            break;
+    }
+    CU_ASSERT_EQUAL(k, AU_PEND_MAX);
+    CU_ASSERT_EQUAL(au_pend_add(p, t_db, "dave", "example.org", 5, 5),
+                    PL_OK);
+    CU_ASSERT_EQUAL(au_db_get(t_db, "dave", "example.org", &a), PL_OK);
+    CU_ASSERT_EQUAL(a.rx_msgs, 8u);
+    /* no table: written at once; bad names refused */
+    CU_ASSERT_EQUAL(au_pend_add(NULL, t_db, "bob", "example.org", 1, 1),
+                    PL_OK);
+    CU_ASSERT_EQUAL(au_db_get(t_db, "bob", "example.org", &a), PL_OK);
+    CU_ASSERT_EQUAL(a.rx_msgs, 5u);
+    memset(longname, 'x', sizeof longname - 1);
+    longname[sizeof longname - 1] = '\0';
+    CU_ASSERT_EQUAL(au_pend_add(p, t_db, longname, "example.org", 1, 1),
+                    PL_EINVAL);
+    au_pend_free(p);     /* the u0.. counts were never flushed: dropped */
+    t_db_teardown();
+}
+
 static void t_many(void)
 {
     static au_account a;
@@ -1297,6 +1365,7 @@ int t_auth_register(void)
         CU_add_test(s, "domains and default domain", t_domains) == NULL ||
         CU_add_test(s, "account round trips", t_db_roundtrip) == NULL ||
         CU_add_test(s, "counters and update", t_counters) == NULL ||
+        CU_add_test(s, "counters written in batches", t_pend) == NULL ||
         CU_add_test(s, "1000 accounts", t_many) == NULL ||
         CU_add_test(s, "concurrent writers", t_threads) == NULL ||
         CU_add_test(s, "crash leftovers and corrupt files", t_crash)

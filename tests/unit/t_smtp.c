@@ -861,6 +861,7 @@ static void t_sm_run2(const char *extra, int svc, int implicit,
     env.cfg = cf;
     env.store = t_sm_store;
     env.db = t_sm_db;
+    env.pend = NULL;
     env.tls = svc == SM_SVC_LMTP ? NULL : t_sm_tls;
     env.hostname = T_SM_HOST;
     env.service = svc;
@@ -1672,6 +1673,7 @@ static void t_sm_server(void *arg)
         env.cfg = cfg;
         env.store = t_sm_store;
         env.db = t_sm_db;
+        env.pend = NULL;
         env.tls = t_sm_tls;
         env.hostname = T_SM_HOST;
         env.service = SM_SVC_SMTP;
