@@ -286,6 +286,8 @@ const char *pl_cfg_default_file(void);
 /* Sockets                                                             */
 /* ------------------------------------------------------------------ */
 
+/* Every accepted or connected TCP socket sends at once (TCP_NODELAY):
+ * callers cork their own output, so Nagle's algorithm could only delay. */
 typedef struct pl_sock pl_sock;
 
 /* Listen on "ADDRESS:PORT": 127.0.0.1:2110, [::1]:2110, *:110 (all IPv4),

@@ -53,7 +53,12 @@ struct pl_sock {
 static int vms_sock_wrap(int fd, pl_sock **out)
 {
     pl_sock *s = (pl_sock *)malloc(sizeof *s);
+    int on = 1;
 
+    /* As px_net.c: output is corked by the caller, so Nagle only delays
+     * the tail of a long reply; TCP/IP Services honours TCP_NODELAY.
+     * Fails harmlessly on listeners and non-TCP sockets. */
+    (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, (char *)&on, sizeof on);
     if (s == NULL) {
         close(fd);
         return PL_ENOMEM;

@@ -14,6 +14,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <pwd.h>
 #include <signal.h>
@@ -1016,6 +1018,32 @@ static void t_px_sock_writable(void)
     pl_sock_close(l);
 }
 
+/* Accepted and connected TCP sockets send at once (TCP_NODELAY): the
+ * callers cork their output, and with Nagle the tail of a reply longer
+ * than the cork waited 40 ms for the peer's delayed ACK. */
+static void t_px_sock_nodelay(void)
+{
+    pl_sock *l = NULL, *c = NULL, *s = NULL;
+    pl_sock *both[2];
+    int i, v;
+    socklen_t len;
+
+    CU_ASSERT_EQUAL_FATAL(t_px_pair("127.0.0.1:0", "127.0.0.1", &l, &c, &s),
+                          PL_OK);
+    both[0] = c;
+    both[1] = s;
+    for (i = 0; i < 2; i++) {
+        v = 0;
+        len = sizeof v;
+        CU_ASSERT_EQUAL(getsockopt(pl_sock_fd(both[i]), IPPROTO_TCP,
+                                   TCP_NODELAY, &v, &len), 0);
+        CU_ASSERT(v != 0);
+    }
+    pl_sock_close(s);
+    pl_sock_close(c);
+    pl_sock_close(l);
+}
+
 static void t_px_sock_v4(void)
 {
     pl_sock *l = NULL, *c = NULL, *s = NULL, *none = NULL;
@@ -1618,6 +1646,7 @@ static const t_px_case t_px_cases[] = {
     { "configuration", t_px_cfg },
     { "sockets IPv4", t_px_sock_v4 },
     { "socket output back-pressure", t_px_sock_writable },
+    { "TCP sockets send at once (no Nagle)", t_px_sock_nodelay },
     { "socket write timeout", t_px_sock_write_timeout },
     { "sockets IPv6", t_px_sock_v6 },
     { "socket addresses and errors", t_px_sock_misc },
