@@ -257,7 +257,8 @@ int au_pend_add(au_pend *p, au_db *db, const char *user,
 
 /* Write the pending counts when the oldest is AU_PEND_FLUSH_MS old, or
  * always with force; opens its own au_db on root (under root_mu when not
- * NULL).  Counts that cannot be written are logged and dropped. */
+ * NULL).  Counts that cannot be written are logged and dropped.  One
+ * flusher at a time (adders may run beside it). */
 int au_pend_flush(au_pend *p, pl_dir *root, pl_mutex *root_mu, int force);
 
 /* --- virtual domains (au_domain.c) --------------------------------- */

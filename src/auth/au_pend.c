@@ -13,7 +13,8 @@
  * once through the caller's database (nothing is dropped).  A crash of
  * the server loses at most the counts of the last AU_PEND_FLUSH_MS;
  * the messages themselves were durable before they were counted.
- * Threads: any number of adders and one flusher (the mutex).
+ * Threads: any number of adders (the mutex) and one flusher at a time,
+ * which takes the filled table and leaves the spare in its place.
  * Privilege: the service account (it owns the account records).
  */
 #include <stdlib.h>
@@ -34,6 +35,8 @@ struct au_pend {
     int n;
     pl_i64 since;                   /* monotonic ms of the oldest add */
     au_pend_ent *ent;               /* AU_PEND_MAX entries */
+    au_pend_ent *spare;             /* the same, the flusher's while it
+                                       writes */
 };
 
 /* FNV-1a of user "@" domain: a cheap first test before two strcmps. */
@@ -59,8 +62,11 @@ int au_pend_new(au_pend **out)
     if (p == NULL)
         return PL_ENOMEM;
     p->ent = (au_pend_ent *)malloc(AU_PEND_MAX * sizeof *p->ent);
-    if (p->ent == NULL || pl_mutex_create(&p->mu) != PL_OK) {
+    p->spare = (au_pend_ent *)malloc(AU_PEND_MAX * sizeof *p->spare);
+    if (p->ent == NULL || p->spare == NULL
+        || pl_mutex_create(&p->mu) != PL_OK) {
         free(p->ent);
+        free(p->spare);
         free(p);
         return PL_ENOMEM;
     }
@@ -74,6 +80,7 @@ void au_pend_free(au_pend *p)
         return;
     pl_mutex_destroy(p->mu);
     free(p->ent);
+    free(p->spare);
     free(p);
 }
 
@@ -118,28 +125,23 @@ int au_pend_add(au_pend *p, au_db *db, const char *user,
 
 int au_pend_flush(au_pend *p, pl_dir *root, pl_mutex *root_mu, int force)
 {
-    au_pend_ent *batch;
+    au_pend_ent *batch = NULL;
     au_db *db = NULL;
-    int n, i, rc, failed = 0;
+    int n = 0, i, rc, failed = 0;
 
     if (p == NULL)
         return PL_OK;
-    batch = (au_pend_ent *)malloc(AU_PEND_MAX * sizeof *batch);
-    if (batch == NULL)
-        return PL_ENOMEM;       /* the counts stay pending */
     pl_mutex_lock(p->mu);
-    n = p->n;
-    if (n > 0 && (force || pl_time_mono_ms() - p->since >= AU_PEND_FLUSH_MS)) {
-        memcpy(batch, p->ent, (size_t)n * sizeof *batch);
+    if (p->n > 0
+        && (force || pl_time_mono_ms() - p->since >= AU_PEND_FLUSH_MS)) {
+        batch = p->ent;
+        n = p->n;
+        p->ent = p->spare;
         p->n = 0;
-    } else {
-        n = 0;
     }
     pl_mutex_unlock(p->mu);
-    if (n == 0) {
-        free(batch);
+    if (n == 0)
         return PL_OK;
-    }
     if (root_mu != NULL)
         pl_mutex_lock(root_mu);
     rc = au_db_open(root, 0, &db);
@@ -158,6 +160,8 @@ int au_pend_flush(au_pend *p, pl_dir *root, pl_mutex *root_mu, int force)
                     (rc != PL_OK ? n : failed) == 1 ? "" : "s",
                     pl_strerror(rc != PL_OK ? rc : PL_EIO));
     au_db_close(db);
-    free(batch);
+    pl_mutex_lock(p->mu);
+    p->spare = batch;               /* the next flush swaps it in */
+    pl_mutex_unlock(p->mu);
     return rc != PL_OK ? rc : failed > 0 ? PL_EIO : PL_OK;
 }
