@@ -3,13 +3,15 @@
  *
  * Contract: drives a newmail server (or any SMTP/POP3 server) on a
  * loopback address with C concurrent sessions, bounded in messages
- * (--messages) and in time (--max-seconds plus one I/O timeout), and
+ * (--messages) and in time (no unit starts after --max-seconds; work
+ * under way ends within its I/O timeouts; see newmail-bench(1) BOUNDS), and
  * reports rates, latency percentiles and, given --pid, the server's CPU
  * seconds and resident memory read from /proc before and after.
  * Scenarios: smtp, pop3, idle, bigbox (one big mailbox), and the
  * machine's own limits: disk (write + fsync + rename) and tcp (loopback).
  * Limits: at most BN_MAX_SESSIONS sessions and BN_MAX_MESSAGES messages
- * per run; message size from the 89 octets of its headers to BN_MAX_SIZE.
+ * per run; message size from 87 octets (85 of headers and a line end;
+ * a smaller --size is raised to that) to BN_MAX_SIZE.
  * Privilege: runs as any user; loopback only (127.0.0.0/8 and ::1).
  */
 #ifndef BN_H
