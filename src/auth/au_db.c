@@ -501,8 +501,7 @@ typedef struct au_cnt {
     pl_i64 when;
 } au_cnt;
 
-/* Counters saturate instead of wrapping: a wrapped counter would lie. */
-static pl_u64 au_sat_add(pl_u64 a, pl_u64 b)
+pl_u64 au_sat_add(pl_u64 a, pl_u64 b)
 {
     return a + b < a ? ~(pl_u64)0 : a + b;
 }

@@ -51,4 +51,8 @@ int au_def_store(au_db *db, const char *domain);
 /* CRC-32 (IEEE) as zlib computes it. */
 pl_u32 au_crc32(const char *p, size_t n);
 
+/* a + b, saturating at 2^64-1 instead of wrapping: a wrapped counter
+ * would lie (au_db.c). */
+pl_u64 au_sat_add(pl_u64 a, pl_u64 b);
+
 #endif

@@ -425,7 +425,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "newmail-bench: --idle-proto must be pop3 or smtp\n");
         return 2;
     }
-    o.idle_pop3 = strcmp(proto, "smtp") == 0 ? 0 : 1;
+    o.idle_pop3 = strcmp(proto, "pop3") == 0;
     if (!is_loopback(o.host)) {
         fprintf(stderr, "newmail-bench: --host %s is not a loopback address"
                 " literal (127.0.0.0/8 or ::1); refused\n", o.host);

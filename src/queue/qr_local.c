@@ -112,18 +112,7 @@ static int trace_make(const qr_ctx *c, const qu_env *e, const char *to,
  * without a quota, where it decides nothing (sm_usage says why). */
 static pl_u64 usage_of(qr_ctx *c, const char *addr, pl_u64 quota)
 {
-    st_mbox *mb;
-    pl_u32 cnt = 0;
-    pl_u64 oct = 0;
-
-    if (quota == 0)
-        return 0;
-    if (st_mbox_open(c->env->store, addr, 0, &mb) != PL_OK)
-        return 0;
-    if (st_mbox_newcount(mb, &cnt, &oct) != PL_OK)
-        oct = 0;
-    st_mbox_close(mb);
-    return oct;
+    return quota == 0 ? 0 : st_mbox_usage(c->env->store, addr);
 }
 
 /* Open a copy for each target and write its trace lines. */

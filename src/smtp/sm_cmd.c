@@ -224,21 +224,13 @@ int sm_do_mail(sm_sess *s, char *arg)
 pl_u64 sm_usage(sm_sess *s, const char *user, const char *dom, pl_u64 quota)
 {
     char addr[AU_ADDR_MAX];
-    st_mbox *mb;
-    pl_u32 cnt = 0;
-    pl_u64 oct = 0;
 
     if (quota == 0)
         return 0;
     ut_strlcpy(addr, user, sizeof addr);
     ut_strlcat(addr, "@", sizeof addr);
     ut_strlcat(addr, dom, sizeof addr);
-    if (st_mbox_open(s->env->store, addr, 0, &mb) != PL_OK)
-        return 0;
-    if (st_mbox_newcount(mb, &cnt, &oct) != PL_OK)
-        oct = 0;
-    st_mbox_close(mb);
-    return oct;
+    return st_mbox_usage(s->env->store, addr);
 }
 
 /* Room for one more element in a growing array (at most SM_TARGETS_MAX

@@ -130,6 +130,11 @@ void st_mbox_unlock(st_mbox *mb);
 /* Messages and CRLF octets in NEWMAIL, from its index. */
 int st_mbox_newcount(st_mbox *mb, pl_u32 *count, pl_u64 *octets);
 
+/* CRLF octets in NEWMAIL of mailbox addr, for a quota check: 0 when the
+ * mailbox does not exist yet or cannot be read.  Reads the whole index,
+ * so callers skip it when no quota applies. */
+pl_u64 st_mbox_usage(st_store *s, const char *addr);
+
 /* Call cb(ctx, folder name) for each folder of the mailbox. */
 typedef int (*st_name_fn)(void *ctx, const char *name);
 int st_mbox_folders(st_mbox *mb, st_name_fn cb, void *ctx);

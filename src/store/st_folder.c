@@ -203,6 +203,20 @@ int st_mbox_newcount(st_mbox *mb, pl_u32 *count, pl_u64 *octets)
     return rc;
 }
 
+pl_u64 st_mbox_usage(st_store *s, const char *addr)
+{
+    st_mbox *mb;
+    pl_u32 cnt = 0;
+    pl_u64 oct = 0;
+
+    if (st_mbox_open(s, addr, 0, &mb) != PL_OK)
+        return 0;
+    if (st_mbox_newcount(mb, &cnt, &oct) != PL_OK)
+        oct = 0;
+    st_mbox_close(mb);
+    return oct;
+}
+
 typedef struct st_fl_ctx {
     st_name_fn cb;
     void *ctx;
