@@ -244,11 +244,23 @@ int au_db_count_disconnect(au_db *db, const char *user,
 
 #define AU_PEND_MAX      4096   /* accounts pending; more are written at once */
 #define AU_PEND_FLUSH_MS 5000   /* oldest pending count is written after this */
+#define AU_PEND_TICK_MS  1000   /* the flusher thread looks this often */
+#define AU_PEND_STACK    (256L * 1024L) /* its stack: account updates */
 
 typedef struct au_pend au_pend;
 
 int au_pend_new(au_pend **out);
-void au_pend_free(au_pend *p);     /* NULL accepted; unflushed counts dropped */
+/* Stops the thread (au_pend_stop) first; NULL accepted. */
+void au_pend_free(au_pend *p);
+
+/* Start the flusher thread: it writes pending counts through its own
+ * au_db on root (opened under root_mu when not NULL) once they are
+ * AU_PEND_FLUSH_MS old.  Without it, counts wait for au_pend_flush. */
+int au_pend_start(au_pend *p, pl_dir *root, pl_mutex *root_mu);
+
+/* Stop the flusher thread, then write every pending count; a no-op when
+ * it was never started.  Adds may go on during and after the call. */
+void au_pend_stop(au_pend *p);
 
 /* Count msgs/bytes received by user@domain.  p NULL, or p full: written
  * now through db (au_db_count_rx).  Thread-safe. */
@@ -258,7 +270,8 @@ int au_pend_add(au_pend *p, au_db *db, const char *user,
 /* Write the pending counts when the oldest is AU_PEND_FLUSH_MS old, or
  * always with force; opens its own au_db on root (under root_mu when not
  * NULL).  Counts that cannot be written are logged and dropped.  One
- * flusher at a time (adders may run beside it). */
+ * flusher at a time (adders may run beside it): not while the thread
+ * runs. */
 int au_pend_flush(au_pend *p, pl_dir *root, pl_mutex *root_mu, int force);
 
 /* --- virtual domains (au_domain.c) --------------------------------- */

@@ -7,19 +7,23 @@
  * message doubled the synchronous writes of a delivery and serialized
  * concurrent deliveries to one account on its lock.  The counters are
  * statistics (`newmail user show`), not mail: the server adds to this
- * table and its main loop writes it out every AU_PEND_FLUSH_MS and at
- * shutdown, one record update per account per batch.
+ * table and its flusher thread (au_pend_start) writes it out once the
+ * oldest count is AU_PEND_FLUSH_MS old, and at au_pend_stop, one record
+ * update per account per batch.  A thread of its own, because a batch
+ * can take seconds of synchronous writes that must not hold up accepts
+ * or deliveries.
  * Limits: AU_PEND_MAX accounts pending; an add beyond that is written at
  * once through the caller's database (nothing is dropped).  A crash of
  * the server loses at most the counts of the last AU_PEND_FLUSH_MS;
  * the messages themselves were durable before they were counted.
- * Threads: any number of adders (the mutex) and one flusher at a time,
- * which takes the filled table and leaves the spare in its place.
+ * Threads: any number of adders (the mutex) and one flusher at a time
+ * (the thread, or a caller of au_pend_flush when there is none), which
+ * takes the filled table and leaves the spare in its place.
  * Privilege: the service account (it owns the account records).
  */
 #include <stdlib.h>
 #include <string.h>
-#include "au.h"
+#include "au_int.h"
 #include "ut_log.h"
 #include "ut_str.h"
 
@@ -37,6 +41,11 @@ struct au_pend {
     au_pend_ent *ent;               /* AU_PEND_MAX entries */
     au_pend_ent *spare;             /* the same, the flusher's while it
                                        writes */
+    pl_cond *wake;                  /* the flusher's tick, or stop */
+    pl_thread *th;                  /* NULL until au_pend_start */
+    int stop;
+    pl_dir *root;                   /* for the thread's flushes */
+    pl_mutex *root_mu;
 };
 
 /* FNV-1a of user "@" domain: a cheap first test before two strcmps. */
@@ -70,6 +79,10 @@ int au_pend_new(au_pend **out)
         free(p);
         return PL_ENOMEM;
     }
+    if (pl_cond_create(&p->wake) != PL_OK) {
+        au_pend_free(p);
+        return PL_ENOMEM;
+    }
     *out = p;
     return PL_OK;
 }
@@ -78,6 +91,9 @@ void au_pend_free(au_pend *p)
 {
     if (p == NULL)
         return;
+    au_pend_stop(p);
+    if (p->wake != NULL)
+        pl_cond_destroy(p->wake);
     pl_mutex_destroy(p->mu);
     free(p->ent);
     free(p->spare);
@@ -116,9 +132,8 @@ int au_pend_add(au_pend *p, au_db *db, const char *user,
         (void)ut_strlcpy(e->domain, domain, sizeof e->domain);
         e->msgs = e->bytes = 0;
     }
-    /* Saturating, as au_db_count_rx is: a wrapped counter would lie. */
-    e->msgs = e->msgs + msgs < e->msgs ? ~(pl_u64)0 : e->msgs + msgs;
-    e->bytes = e->bytes + bytes < e->bytes ? ~(pl_u64)0 : e->bytes + bytes;
+    e->msgs = au_sat_add(e->msgs, msgs);
+    e->bytes = au_sat_add(e->bytes, bytes);
     pl_mutex_unlock(p->mu);
     return PL_OK;
 }
@@ -164,4 +179,45 @@ int au_pend_flush(au_pend *p, pl_dir *root, pl_mutex *root_mu, int force)
     p->spare = batch;               /* the next flush swaps it in */
     pl_mutex_unlock(p->mu);
     return rc != PL_OK ? rc : failed > 0 ? PL_EIO : PL_OK;
+}
+
+/* The flusher: wake every AU_PEND_TICK_MS, write what is due, until
+ * au_pend_stop. */
+static void pend_main(void *arg)
+{
+    au_pend *p = (au_pend *)arg;
+    int stop = 0;
+
+    while (!stop) {
+        pl_mutex_lock(p->mu);
+        if (!p->stop)
+            (void)pl_cond_wait(p->wake, p->mu, AU_PEND_TICK_MS);
+        stop = p->stop;
+        pl_mutex_unlock(p->mu);
+        if (!stop)
+            (void)au_pend_flush(p, p->root, p->root_mu, 0);
+    }
+}
+
+int au_pend_start(au_pend *p, pl_dir *root, pl_mutex *root_mu)
+{
+    if (p == NULL || p->th != NULL)
+        return PL_EINVAL;
+    p->root = root;
+    p->root_mu = root_mu;
+    p->stop = 0;
+    return pl_thread_start(pend_main, p, (size_t)AU_PEND_STACK, 0, &p->th);
+}
+
+void au_pend_stop(au_pend *p)
+{
+    if (p == NULL || p->th == NULL)
+        return;
+    pl_mutex_lock(p->mu);
+    p->stop = 1;
+    pl_cond_signal(p->wake);
+    pl_mutex_unlock(p->mu);
+    (void)pl_thread_join(p->th);
+    p->th = NULL;
+    (void)au_pend_flush(p, p->root, p->root_mu, 1);
 }

@@ -202,6 +202,11 @@ int sv_server_open_store(sv_server *s, char *err, size_t errlen)
         rc = sv_ctl_open(s, err, errlen);
     if (rc == PL_OK)
         rc = sv_queue_start(s, err, errlen);
+    /* received-mail counters, written by their own thread (au_pend.c) */
+    if (rc == PL_OK && (rc = au_pend_start(s->pend, s->root, s->root_mu))
+                       != PL_OK)
+        (void)snprintf(err, errlen, "account counters: %s",
+                       pl_strerror(rc));
     return rc;
 }
 
@@ -431,7 +436,7 @@ static int drain(sv_server *s)
     for (;;) {
         if (sessions_open(s) == 0) {
             sv_queue_stop(s);
-            (void)au_pend_flush(s->pend, s->root, s->root_mu, 1);
+            au_pend_stop(s->pend);
             ut_log(PL_LOG_NOTICE, PL_LOGCAT_MAIL, "stopped");
             return PL_OK;
         }
@@ -445,7 +450,7 @@ static int drain(sv_server *s)
     n = sessions_open(s);
     /* the sessions left may still queue mail: the queue stays open */
     sv_queue_stop(s);
-    (void)au_pend_flush(s->pend, s->root, s->root_mu, 1);
+    au_pend_stop(s->pend);
     ut_log_warn("stopped with %d session%s cut short (their mailboxes are "
                 "unchanged)", n, n == 1 ? "" : "s");
     s->abandoned = 1;
@@ -479,7 +484,6 @@ int sv_server_run(sv_server *s)
             break;
         if (ev & PL_EVENT_RELOAD)
             reload(s);
-        (void)au_pend_flush(s->pend, s->root, s->root_mu, 0);
         rc = pl_sock_accept(all, nall, SV_POLL_MS, &c, &which);
         if (rc == PL_OK && which == s->nls) {
             sv_ctl_serve(s, c);

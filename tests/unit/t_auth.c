@@ -851,6 +851,17 @@ static void t_pend(void)
     CU_ASSERT_EQUAL(au_pend_add(p, t_db, longname, "example.org", 1, 1),
                     PL_EINVAL);
     au_pend_free(p);     /* the u0.. counts were never flushed: dropped */
+    /* with the flusher thread: stop writes what is pending */
+    CU_ASSERT_EQUAL_FATAL(au_pend_new(&p), PL_OK);
+    CU_ASSERT_EQUAL(au_pend_start(p, t_root, NULL), PL_OK);
+    CU_ASSERT_EQUAL(au_pend_start(p, t_root, NULL), PL_EINVAL);
+    CU_ASSERT_EQUAL(au_pend_add(p, t_db, "bob", "example.org", 2, 2),
+                    PL_OK);
+    au_pend_stop(p);
+    CU_ASSERT_EQUAL(au_db_get(t_db, "bob", "example.org", &a), PL_OK);
+    CU_ASSERT_EQUAL(a.rx_msgs, 7u);
+    au_pend_stop(p);     /* a second stop is a no-op */
+    au_pend_free(p);
     t_db_teardown();
 }
 
