@@ -174,12 +174,8 @@ open(p, 'w').write(s)
 PYEOF
     # A kernel that runs no i386 program (make unit32 then builds and does
     # not run) gets the 64-bit long assumption at compile time as well.
-    printf 'int main(void) { return 0; }\n' > "$WORK/i386probe.c"
     i386_runs=no
-    if gcc -m32 -o "$WORK/i386probe" "$WORK/i386probe.c" 2>/dev/null \
-       && "$WORK/i386probe" 2>/dev/null; then
-        i386_runs=yes
-    fi
+    sh tests/tools/i386run.sh && i386_runs=yes
     if [ "$i386_runs" = no ]; then
         printf '\n/* selftest.sh plant: a 64-bit long assumption at compile time */\ntypedef char t_selftest_lp64[sizeof(long) == 8 ? 1 : -1];\n' \
             >> tests/unit/t_main.c
